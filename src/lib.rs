@@ -1,0 +1,9 @@
+//! rocketsim: a RocketMQ-compatible message-queue cluster written once against small seams
+//! (`env`), so that the same code runs in a deterministic simulation and for real.
+//!
+//! Layout (see DESIGN.md): `env` the seams; `protocol` pure codecs of RocketMQ's wire and record
+//! formats; `remoting` request/response RPC over `env::Net`.
+
+#![forbid(unsafe_code)]
+
+pub mod env;
