@@ -7,6 +7,7 @@ pub mod command;
 mod error;
 pub mod frame;
 pub mod header;
+pub mod heartbeat;
 mod json;
 
 pub use code::{LanguageCode, RequestCode, ResponseCode, SerializeType};
