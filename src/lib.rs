@@ -7,3 +7,4 @@
 #![forbid(unsafe_code)]
 
 pub mod env;
+pub mod protocol;

@@ -1,0 +1,4 @@
+//! Pure codecs of RocketMQ's wire and record formats: no I/O, no time, no randomness.
+
+pub mod properties;
+pub mod sysflag;
