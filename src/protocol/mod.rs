@@ -1,6 +1,8 @@
-//! Pure codecs of RocketMQ's remoting protocol: frames, commands with JSON or ROCKETMQ headers,
-//! typed codes and typed custom headers. No I/O: bytes in, values out, and back.
+//! Pure codecs of RocketMQ's wire and record formats: frames, commands with JSON or ROCKETMQ
+//! headers, typed codes and custom headers, CommitLog records, properties, message ids and
+//! batch bodies. No I/O, no time, no randomness: bytes in, values out, and back.
 
+pub mod batch;
 mod binary;
 pub mod code;
 pub mod command;
@@ -9,6 +11,10 @@ pub mod frame;
 pub mod header;
 pub mod heartbeat;
 mod json;
+pub mod message_id;
+pub mod properties;
+pub mod record;
+pub mod sysflag;
 
 pub use code::{LanguageCode, RequestCode, ResponseCode, SerializeType};
 pub use command::{ExtFields, Kind, RemotingCommand};
