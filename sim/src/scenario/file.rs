@@ -1,0 +1,191 @@
+//! The scenario file format and its validation.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// A parsed, validated scenario.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// What is being simulated and for how long.
+    pub scenario: Header,
+    /// Options of the RPC ping-pong workload.
+    #[serde(default)]
+    pub rpc: RpcOptions,
+    /// The fault schedule, in time order.
+    #[serde(default)]
+    pub faults: Vec<FaultStep>,
+}
+
+/// The `[scenario]` table.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Header {
+    /// Name printed in reports.
+    pub name: String,
+    /// One sentence on what the scenario exercises.
+    #[serde(default)]
+    pub description: String,
+    /// The built-in workload to run.
+    pub workload: Workload,
+    /// Length of the safety phase (faults on), in virtual seconds.
+    pub safety_s: u64,
+    /// Bound on the liveness phase (everything healed), in virtual seconds.
+    pub liveness_s: u64,
+}
+
+/// Built-in workloads.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Workload {
+    /// Clients call an echo server over the remoting layer and check every answer.
+    RpcPingPong,
+}
+
+/// The `[rpc]` table.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RpcOptions {
+    /// Number of client nodes.
+    pub clients: u32,
+    /// Largest request body; each body size is drawn from 0..=this.
+    pub body_bytes_max: u32,
+    /// Pause between calls of one client, drawn from this range (ms).
+    pub pause_ms: [u64; 2],
+    /// Timeout of one call (ms).
+    pub call_timeout_ms: u64,
+    /// Out of how many calls one uses a request code the server does not serve.
+    pub unsupported_one_in: u64,
+}
+
+impl Default for RpcOptions {
+    fn default() -> Self {
+        RpcOptions {
+            clients: 3,
+            body_bytes_max: 4096,
+            pause_ms: [5, 200],
+            call_timeout_ms: 3000,
+            unsupported_one_in: 20,
+        }
+    }
+}
+
+/// One step of the fault schedule.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultStep {
+    /// When, in virtual seconds from the start.
+    pub at_s: f64,
+    /// What happens.
+    pub action: FaultAction,
+    /// The node it happens to (`server`, `client-1`, …).
+    pub node: String,
+    /// For `clock-step`: milliseconds to add to the node's wall clock (may be negative).
+    #[serde(default)]
+    pub ms: i64,
+}
+
+/// Faults the runner can inject at this stage.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum FaultAction {
+    /// Kill the node's process (its disk keeps volatile data).
+    Kill,
+    /// Start the node's process again.
+    Restart,
+    /// Cut the node's power: unsynced disk data may be lost or torn; restart separately.
+    PowerLoss,
+    /// Clog every link of the node (no packets in or out; no connection-closed events).
+    Clog,
+    /// Unclog the node's links.
+    Unclog,
+    /// Step the node's wall clock by `ms`.
+    ClockStep,
+}
+
+/// Why a scenario file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The file cannot be read.
+    #[error("{path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// Not valid TOML, an unknown key, or a value of the wrong type (line and key included).
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message, which names the line, the column and the key.
+        message: String,
+    },
+    /// Well-formed but inconsistent.
+    #[error("{path}: {key}: {problem}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The offending key.
+        key: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+}
+
+/// Reads and validates the scenario at `path`.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let scenario: Scenario = toml::from_str(&text).map_err(|e| ScenarioError::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string().trim_end().replace('\n', " | "),
+    })?;
+    validate(&scenario).map_err(|(key, problem)| ScenarioError::Invalid {
+        path: path.to_path_buf(),
+        key,
+        problem,
+    })?;
+    Ok(scenario)
+}
+
+/// Names of the nodes a scenario creates.
+pub fn node_names(scenario: &Scenario) -> Vec<String> {
+    let mut names = vec!["server".to_string()];
+    names.extend((1..=scenario.rpc.clients).map(|i| format!("client-{i}")));
+    names
+}
+
+fn validate(scenario: &Scenario) -> Result<(), (String, String)> {
+    let rpc = &scenario.rpc;
+    if rpc.clients == 0 || rpc.clients > 64 {
+        return Err(("rpc.clients".into(), "must be 1..=64".into()));
+    }
+    if rpc.pause_ms[0] > rpc.pause_ms[1] {
+        return Err(("rpc.pause_ms".into(), "low bound above high bound".into()));
+    }
+    if rpc.body_bytes_max > 4 * 1024 * 1024 {
+        return Err(("rpc.body_bytes_max".into(), "at most 4 MiB".into()));
+    }
+    if rpc.call_timeout_ms == 0 || rpc.unsupported_one_in == 0 {
+        return Err(("rpc".into(), "call_timeout_ms and unsupported_one_in must be > 0".into()));
+    }
+    if scenario.scenario.safety_s == 0 || scenario.scenario.liveness_s == 0 {
+        return Err(("scenario".into(), "safety_s and liveness_s must be > 0".into()));
+    }
+    let names = node_names(scenario);
+    for (index, step) in scenario.faults.iter().enumerate() {
+        let key = format!("faults[{index}]");
+        if !names.contains(&step.node) {
+            let known = names.join(", ");
+            return Err((format!("{key}.node"), format!("no node named {:?} (nodes: {known})", step.node)));
+        }
+        if !(step.at_s >= 0.0 && step.at_s <= scenario.scenario.safety_s as f64) {
+            return Err((format!("{key}.at_s"), "must lie within the safety phase".into()));
+        }
+    }
+    Ok(())
+}
