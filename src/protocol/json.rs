@@ -248,3 +248,72 @@ impl<'de> Deserialize<'de> for ExtValue {
         d.deserialize_any(V)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{RequestCode, ResponseCode};
+
+    fn parse(text: &str) -> RemotingCommand {
+        decode(text.as_bytes()).expect("lenient header parses")
+    }
+
+    #[test]
+    fn everything_missing_is_java_defaults() {
+        let cmd = parse("{}");
+        assert_eq!(cmd.kind, Kind::from_wire(0, 0));
+        assert_eq!(cmd.language, LanguageCode::Java);
+        assert_eq!((cmd.version, cmd.opaque, cmd.remark), (0, 0, None));
+        assert!(cmd.ext_fields.is_empty());
+    }
+
+    #[test]
+    fn nulls_are_absent() {
+        let cmd = parse(
+            r#"{"code":1,"flag":1,"remark":null,"extFields":null,"language":null,"version":null}"#,
+        );
+        assert_eq!(cmd.response_code(), Some(ResponseCode::SYSTEM_ERROR));
+        assert_eq!((cmd.language, cmd.remark), (LanguageCode::Java, None));
+    }
+
+    #[test]
+    fn language_by_name_or_ordinal() {
+        assert_eq!(parse(r#"{"language":"GO"}"#).language, LanguageCode::Go);
+        assert_eq!(parse(r#"{"language":9}"#).language, LanguageCode::Go);
+        assert_eq!(
+            parse(r#"{"language":"KLINGON"}"#).language,
+            LanguageCode::Other
+        );
+        assert_eq!(parse(r#"{"language":-1}"#).language, LanguageCode::Other);
+        assert_eq!(parse(r#"{"language":300}"#).language, LanguageCode::Other);
+    }
+
+    #[test]
+    fn ext_values_are_coerced_to_text() {
+        let cmd = parse(
+            r#"{"code":14,"serializeTypeCurrentRPC":"ROCKETMQ","extFields":{"n":7,"neg":-7,"big":18446744073709551615,"f":1.5,"t":true,"s":"x"}}"#,
+        );
+        assert_eq!(cmd.request_code(), Some(RequestCode::QUERY_CONSUMER_OFFSET));
+        let ext: Vec<(&str, &str)> = cmd.ext_fields.iter().collect();
+        let expected = [
+            ("big", "18446744073709551615"),
+            ("f", "1.5"),
+            ("n", "7"),
+            ("neg", "-7"),
+            ("s", "x"),
+            ("t", "true"),
+        ];
+        assert_eq!(ext, expected);
+    }
+
+    #[test]
+    fn empty_ext_fields_are_omitted_and_remark_written_when_present() {
+        let cmd = RemotingCommand::response(ResponseCode::SYSTEM_BUSY, Some("busy \"now\"".into()));
+        let mut out = BytesMut::new();
+        encode(&cmd, &mut out).expect("encodes");
+        assert_eq!(
+            &out[..],
+            br#"{"code":2,"flag":1,"language":"JAVA","opaque":0,"remark":"busy \"now\"","serializeTypeCurrentRPC":"JSON","version":409}"#
+        );
+    }
+}
