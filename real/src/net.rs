@@ -117,3 +117,18 @@ impl ConnWrite for TokioWrite {
         self.half.shutdown().await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn both_ends_of_a_connection_have_nodelay() {
+        let env = TokioEnv::new();
+        let mut listener = env.bind(([127, 0, 0, 1], 0).into()).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (client, accepted) = tokio::join!(env.connect(addr), listener.accept());
+        assert!(client.unwrap().stream.nodelay().unwrap());
+        assert!(accepted.unwrap().0.stream.nodelay().unwrap());
+    }
+}
