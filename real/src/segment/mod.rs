@@ -174,7 +174,9 @@ impl Inner {
         }
     }
 
-    /// msync of the pages holding `range`; runs on the blocking pool.
+    /// msync of the pages holding `range`; runs on the blocking pool. It holds the lock shared
+    /// for the whole msync: a `set_len` meanwhile waits, and (the lock being fair) so do the
+    /// accesses that queue behind that `set_len`. Resizing is rare (creation, recovery).
     fn sync_blocking(&self, range: Range<u64>) -> io::Result<()> {
         let map = self.map.read();
         let len = usize::try_from(range.end.saturating_sub(range.start)).unwrap_or(usize::MAX);
