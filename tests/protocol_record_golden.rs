@@ -415,3 +415,197 @@ fn v6_host_with_scope_is_not_representable_and_is_dropped() {
     let (decoded, _) = MessageRecord::decode(&record.encode().unwrap()).unwrap();
     assert_eq!(decoded, ipv6_record());
 }
+
+/// The hand-built IPv4 record with `edit` applied, decoded with default options.
+fn decode_edited(edit: impl FnOnce(&mut Vec<u8>)) -> Result<(MessageRecord, usize), RecordError> {
+    let mut bytes = ipv4_fixture();
+    edit(&mut bytes);
+    MessageRecord::decode(&bytes)
+}
+
+fn invalid(
+    at: usize,
+    field: Field,
+    why: InvalidReason,
+) -> Result<(MessageRecord, usize), RecordError> {
+    Err(RecordError::Invalid { at, field, why })
+}
+
+#[test]
+fn inconsistent_lengths_are_typed_errors_at_their_field() {
+    // TOTALSIZE one larger than the fields, with the extra byte present.
+    let longer = decode_edited(|b| {
+        b[3] = 0x83;
+        b.push(0);
+    });
+    let why = InvalidReason::LengthMismatch {
+        declared: 131,
+        actual: 130,
+    };
+    assert_eq!(longer, invalid(0, Field::TotalSize, why));
+    // TOTALSIZE one smaller: the properties run past it.
+    let shorter = decode_edited(|b| b[3] = 0x81);
+    let why = InvalidReason::Overrun {
+        end: 130,
+        declared: 129,
+    };
+    assert_eq!(shorter, invalid(109, Field::Properties, why));
+    // BODYLEN negative.
+    let negative = decode_edited(|b| b[84] = 0xFF);
+    assert_eq!(
+        negative,
+        invalid(
+            84,
+            Field::BodyLen,
+            InvalidReason::Negative { value: -16_777_207 }
+        )
+    );
+    // A V1 topic length byte over 127 is a negative Java byte.
+    let topic = decode_edited(|b| b[97] = 0x80);
+    assert_eq!(
+        topic,
+        invalid(97, Field::TopicLen, InvalidReason::Negative { value: -128 })
+    );
+    // PROPLEN negative.
+    let props = decode_edited(|b| b[107] = 0x80);
+    assert_eq!(
+        props,
+        invalid(
+            107,
+            Field::PropertiesLen,
+            InvalidReason::Negative { value: -32_747 }
+        )
+    );
+}
+
+#[test]
+fn out_of_range_values_are_typed_errors() {
+    // Port 0x0001_2A9F does not fit 16 bits.
+    let port = decode_edited(|b| b[69] = 0x01);
+    assert_eq!(
+        port,
+        invalid(
+            64,
+            Field::StoreHost,
+            InvalidReason::PortOutOfRange { port: 0x1_2A9F }
+        )
+    );
+    // Invalid UTF-8 in the topic.
+    let utf8 = decode_edited(|b| b[98] = 0xFF);
+    assert_eq!(utf8, invalid(98, Field::Topic, InvalidReason::Utf8));
+    // A body over the configured limit, even though the bytes are all there.
+    let opts = DecodeOptions {
+        check_crc: true,
+        body_bytes_max: 8,
+    };
+    let body = MessageRecord::decode_with(&ipv4_fixture(), &opts);
+    assert_eq!(
+        body,
+        invalid(
+            84,
+            Field::BodyLen,
+            InvalidReason::TooLarge { len: 9, max: 8 }
+        )
+    );
+}
+
+#[test]
+fn an_absurd_size_is_invalid_not_a_wait_for_more_bytes() {
+    let huge = decode_edited(|b| b[0] = 0x7F);
+    assert!(matches!(
+        huge,
+        Err(RecordError::Invalid {
+            at: 0,
+            field: Field::TotalSize,
+            why: InvalidReason::TooLarge { .. }
+        })
+    ));
+    let tiny = decode_edited(|b| b[3] = 90);
+    assert_eq!(
+        tiny,
+        invalid(
+            0,
+            Field::TotalSize,
+            InvalidReason::TooShort { len: 90, min: 91 }
+        )
+    );
+    let negative = decode_edited(|b| b[0] = 0x80);
+    assert!(matches!(
+        negative,
+        Err(RecordError::Invalid {
+            why: InvalidReason::Negative { .. },
+            ..
+        })
+    ));
+    let blank = [0x00, 0x00, 0x00, 0x04, 0xCB, 0xD4, 0x31, 0x94];
+    assert_eq!(
+        decode_entry(&blank, &DecodeOptions::default()),
+        Err(RecordError::Invalid {
+            at: 0,
+            field: Field::TotalSize,
+            why: InvalidReason::TooShort { len: 4, min: 8 }
+        })
+    );
+}
+
+#[test]
+fn malformed_batches_are_typed_errors() {
+    use rocketsim::protocol::batch::{BatchDecodeError, BatchField};
+    let limits = BatchLimits::default();
+    let decode = |bytes: Vec<u8>| decode_batch(&Bytes::from(bytes), &limits);
+    // Entry 1 declares 26 bytes but its fields take 25 (with the extra byte present).
+    let mut longer = batch_fixture();
+    longer[34] = 0x1A;
+    longer.push(0);
+    assert_eq!(
+        decode(longer),
+        Err(BatchDecodeError::Invalid {
+            index: 1,
+            at: 31,
+            field: BatchField::TotalSize,
+            why: InvalidReason::LengthMismatch {
+                declared: 26,
+                actual: 25
+            }
+        })
+    );
+    // Truncated: entry 1 runs past the end of the body.
+    let mut truncated = batch_fixture();
+    truncated.pop();
+    assert_eq!(
+        decode(truncated),
+        Err(BatchDecodeError::Invalid {
+            index: 1,
+            at: 31,
+            field: BatchField::TotalSize,
+            why: InvalidReason::Overrun {
+                end: 56,
+                declared: 55
+            }
+        })
+    );
+    // More entries than allowed.
+    let one = BatchLimits {
+        messages_max: 1,
+        ..limits
+    };
+    assert_eq!(
+        decode_batch(&Bytes::from(batch_fixture()), &one),
+        Err(BatchDecodeError::TooManyMessages { max: 1 })
+    );
+    // A body over the limit.
+    let small = BatchLimits {
+        body_bytes_max: 2,
+        ..limits
+    };
+    assert_eq!(
+        decode_batch(&Bytes::from(batch_fixture()), &small),
+        Err(BatchDecodeError::Invalid {
+            index: 1,
+            at: 47,
+            field: BatchField::BodyLen,
+            why: InvalidReason::TooLarge { len: 3, max: 2 }
+        })
+    );
+    assert_eq!(decode(Vec::new()), Ok(Vec::new()));
+}

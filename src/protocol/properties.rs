@@ -28,6 +28,8 @@ pub const NAME_VALUE_SEPARATOR: u8 = 0x01;
 pub const PROPERTY_SEPARATOR: u8 = 0x02;
 /// The encoded string is preceded by an `int16` length: at most 32767 bytes.
 pub const PROPERTIES_BYTES_MAX: usize = i16::MAX as usize;
+/// Pairs beyond which decoding indexes keys instead of scanning for duplicates.
+const DECODE_LINEAR_MAX: usize = 32;
 /// Separates the keys inside the `KEYS` property.
 pub const KEY_SEPARATOR: char = ' ';
 
@@ -234,24 +236,45 @@ impl Properties {
 
     /// Decodes leniently (see the module doc); never fails. Memory is bounded by `src`.
     pub fn decode(src: &[u8]) -> Self {
-        let mut props = Self::new();
-        // Index by key while decoding so that a hostile string of thousands of duplicate
-        // keys costs O(n log n), not O(n²).
-        let mut index: BTreeMap<String, usize> = BTreeMap::new();
+        let pairs = src.iter().filter(|&&b| b == PROPERTY_SEPARATOR).count() + 1;
+        let mut props = Self {
+            entries: Vec::with_capacity(pairs.min(DECODE_LINEAR_MAX)),
+        };
+        let mut index = None;
         for fragment in src.split(|&b| b == PROPERTY_SEPARATOR) {
-            let Some((k, v)) = split_fragment(fragment) else {
-                continue;
-            };
-            let (k, v) = (lossy(k), lossy(v));
-            match index.get(&k) {
-                Some(&i) => props.entries[i].1 = v,
-                None => {
-                    index.insert(k.clone(), props.entries.len());
-                    props.entries.push((k, v));
-                }
+            if let Some((k, v)) = split_fragment(fragment) {
+                props.put_decoded(lossy(k), lossy(v), &mut index);
             }
         }
         props
+    }
+
+    /// Stores a decoded pair, the last value of a repeated key winning. Duplicates are found
+    /// by a linear scan while there are few pairs (the usual case, and the fastest), and by an
+    /// index past [`DECODE_LINEAR_MAX`], so that a hostile string of thousands of pairs costs
+    /// O(n log n), not O(n²).
+    fn put_decoded(
+        &mut self,
+        key: String,
+        value: String,
+        index: &mut Option<BTreeMap<String, usize>>,
+    ) {
+        let found = match index {
+            Some(map) => map.get(&key).copied(),
+            None => self.position(&key),
+        };
+        if let Some(i) = found {
+            self.entries[i].1 = value;
+            return;
+        }
+        if let Some(map) = index {
+            map.insert(key.clone(), self.entries.len());
+        }
+        self.entries.push((key, value));
+        if index.is_none() && self.entries.len() > DECODE_LINEAR_MAX {
+            let map = self.entries.iter().enumerate();
+            *index = Some(map.map(|(i, (k, _))| (k.clone(), i)).collect());
+        }
     }
 
     fn position(&self, key: &str) -> Option<usize> {
@@ -314,6 +337,20 @@ mod tests {
             props.iter().collect::<Vec<_>>(),
             vec![("a", "3"), ("b", "2")]
         );
+    }
+
+    #[test]
+    fn many_pairs_switch_to_the_index_and_keep_last_wins() {
+        let mut src = Vec::new();
+        for round in 0..2 {
+            for i in 0..100 {
+                src.extend_from_slice(format!("k{i}\x01v{round}\x02").as_bytes());
+            }
+        }
+        let props = Properties::decode(&src);
+        assert_eq!(props.len(), 100);
+        assert_eq!(props.iter().nth(99), Some(("k99", "v1")));
+        assert!(props.iter().all(|(_, v)| v == "v1"));
     }
 
     #[test]
