@@ -18,7 +18,7 @@ mod task;
 pub mod trace;
 pub mod world;
 
-pub use disk::{DiskError, DiskFaults, DiskStats, PowerLossReport, SimDisk, SimSegment};
+pub use disk::{DiskError, DiskFaults, DiskStats, PowerLossReport, SimDisk, SimSegment, PAGE_SIZE};
 pub use env::{SimEnv, SimRandom};
 pub use trace::{first_divergence, TraceEvent};
 pub use world::{run, Failure, NodeDown, NodeId, Outcome, SimConfig, World};
