@@ -84,35 +84,37 @@ pub struct SimConnRead {
 }
 
 impl SimConnRead {
-    /// Hands out buffered payload, or consumes one header; false when `raw` needs more.
+    /// Hands out buffered payload (`Some(n)`), or EOF (`Some(0)`), consuming headers on the
+    /// way; `None` when more bytes must be received first.
     fn step(&mut self, buf: &mut BytesMut) -> Option<usize> {
-        if self.frame_left > 0 && !self.raw.is_empty() {
-            let n = self.frame_left.min(self.raw.len());
-            buf.extend_from_slice(&self.raw[..n]);
-            self.raw.advance(n);
-            self.frame_left -= n;
-            return Some(n);
-        }
-        if self.frame_left == 0 && self.raw.len() >= HEADER_BYTES {
-            let len = self.raw.get_u32();
-            if len == SHUTDOWN_MARK {
-                self.eof = true;
+        loop {
+            if self.eof {
                 return Some(0);
             }
-            self.frame_left = len as usize;
+            if self.frame_left > 0 {
+                if self.raw.is_empty() {
+                    return None;
+                }
+                let n = self.frame_left.min(self.raw.len());
+                buf.extend_from_slice(&self.raw[..n]);
+                self.raw.advance(n);
+                self.frame_left -= n;
+                return Some(n);
+            }
+            if self.raw.len() < HEADER_BYTES {
+                return None;
+            }
+            match self.raw.get_u32() {
+                SHUTDOWN_MARK => self.eof = true,
+                len => self.frame_left = len as usize,
+            }
         }
-        None
     }
 
     async fn read_some(&mut self, buf: &mut BytesMut) -> io::Result<usize> {
         loop {
-            if self.eof {
-                return Ok(0);
-            }
-            match self.step(buf) {
-                Some(n) => return Ok(n),
-                None if self.frame_left == 0 && self.raw.len() >= HEADER_BYTES => continue,
-                None => {}
+            if let Some(n) = self.step(buf) {
+                return Ok(n);
             }
             self.raw.reserve(READ_CHUNK_BYTES);
             if self.half.read_buf(&mut self.raw).await? == 0 {
