@@ -32,6 +32,8 @@ struct Inner<E> {
     dispatcher: Arc<Dispatcher>,
     config: RemotingConfig,
     connections: Mutex<BTreeMap<SocketAddr, Connection>>,
+    /// One lock per address being connected to, so concurrent first calls share one connect.
+    connecting: Mutex<BTreeMap<SocketAddr, Arc<tokio::sync::Mutex<()>>>>,
     next_id: AtomicU64,
 }
 
@@ -45,6 +47,7 @@ impl<E: Env> Client<E> {
                 dispatcher: Arc::new(dispatcher),
                 config,
                 connections: Mutex::new(BTreeMap::new()),
+                connecting: Mutex::new(BTreeMap::new()),
                 next_id: AtomicU64::new(1),
             }),
         }
@@ -85,19 +88,23 @@ impl<E: Env> Client<E> {
         if let Some(open) = self.open_connection(addr) {
             return Ok(open);
         }
-        let fresh = self.connect(addr, timeout).await?;
-        let mut connections = self.inner.connections.lock();
-        match connections.get(&addr) {
-            // Another caller connected meanwhile: keep one connection per address.
-            Some(other) if !other.is_closed() => {
-                fresh.close();
-                Ok(other.clone())
-            }
-            _ => {
-                connections.insert(addr, fresh.clone());
-                Ok(fresh)
+        let gate = self.inner.connecting.lock().entry(addr).or_default().clone();
+        let _turn = gate.lock().await;
+        // Whoever held the gate before us may have connected already.
+        if let Some(open) = self.open_connection(addr) {
+            return Ok(open);
+        }
+        let fresh = self.connect(addr, timeout).await;
+        // Forget the gate once nobody else waits on it, so the map stays bounded.
+        {
+            let mut connecting = self.inner.connecting.lock();
+            if Arc::strong_count(&gate) <= 2 {
+                connecting.remove(&addr);
             }
         }
+        let fresh = fresh?;
+        self.inner.connections.lock().insert(addr, fresh.clone());
+        Ok(fresh)
     }
 
     /// Closes the connection to `addr`, if any (pending calls on it fail).

@@ -4,7 +4,7 @@
 
 use bytes::BytesMut;
 use rocketsim::env::{
-    Clock, Conn, ConnRead, ConnWrite, Env, Fs, Listener, Net, Random, RandomExt, Segment, Spawn,
+    Conn, ConnRead, ConnWrite, Env, Listener, RandomExt, Segment,
 };
 use std::io;
 use std::net::SocketAddr;
