@@ -22,3 +22,9 @@ pub use disk::{DiskError, DiskFaults, DiskStats, PowerLossReport, SimDisk, SimSe
 pub use env::{SimEnv, SimRandom};
 pub use trace::{first_divergence, TraceEvent};
 pub use world::{run, Failure, NodeDown, NodeId, Outcome, SimConfig, World};
+
+// `SimEnv` is a whole `Env`: checked at compile time, not only where `src/` happens to use it.
+const _: fn() = || {
+    fn is_env<E: rocketsim::env::Env>() {}
+    is_env::<SimEnv>();
+};

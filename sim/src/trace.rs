@@ -58,6 +58,8 @@ pub(crate) fn virtual_nanos() -> Option<u64> {
 }
 
 struct SinkState {
+    /// Set at the end of the run: what tasks log while being torn down is not part of it.
+    sealed: bool,
     hasher: Xxh3,
     events: u64,
     kept: Option<Vec<TraceEvent>>,
@@ -78,6 +80,7 @@ pub(crate) struct TraceSummary {
 impl TraceSink {
     pub fn new(keep: bool) -> Self {
         let state = SinkState {
+            sealed: false,
             hasher: Xxh3::new(),
             events: 0,
             kept: keep.then(Vec::new),
@@ -89,6 +92,9 @@ impl TraceSink {
 
     pub fn push(&self, event: TraceEvent) {
         let mut state = self.state.lock();
+        if state.sealed {
+            return;
+        }
         state.hasher.update(&event.virtual_nanos.to_le_bytes());
         // Length-prefixed, so that ("ab", "c") and ("a", "bc") hash differently.
         for text in [&event.node, &event.target, &event.message] {
@@ -99,6 +105,10 @@ impl TraceSink {
         if let Some(kept) = &mut state.kept {
             kept.push(event);
         }
+    }
+
+    pub fn seal(&self) {
+        self.state.lock().sealed = true;
     }
 
     pub fn summary(&self) -> TraceSummary {

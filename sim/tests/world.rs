@@ -380,3 +380,34 @@ fn packet_loss_delays_but_does_not_break_tcp() {
     let outcome = run(lossy, ping_pong);
     assert_eq!(outcome.output, Ok(190));
 }
+
+#[test]
+fn tasks_left_running_are_dropped_when_the_run_ends() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    struct SetOnDrop(Arc<AtomicBool>);
+    impl Drop for SetOnDrop {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+    let dropped = Arc::new(AtomicBool::new(false));
+    let flag = dropped.clone();
+    let outcome = run(SimConfig::new(12), move |world| async move {
+        let node = world.add_client_node("client", ip("10.0.0.2"));
+        let parked = world.run_on(node, move |env| async move {
+            let guard = SetOnDrop(flag);
+            env.spawn("parked", async move {
+                let _guard = guard;
+                std::future::pending::<()>().await
+            });
+        });
+        parked.await.unwrap();
+        world.sleep(Duration::from_secs(1)).await; // it runs and parks
+    });
+    outcome.output.unwrap();
+    assert!(
+        dropped.load(Ordering::SeqCst),
+        "a parked task would leak its memory every run"
+    );
+}

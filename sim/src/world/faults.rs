@@ -15,6 +15,15 @@ impl World {
         self.inner.handle.kill(self.madsim_id(id));
     }
 
+    /// Ends the run: seals the trace, then kills every node so that madsim drops their tasks
+    /// (a task parked forever holds its own waker and would otherwise leak, run after run).
+    pub(crate) fn teardown(&self) {
+        self.inner.trace.seal();
+        for id in self.nodes() {
+            self.stop_process(id);
+        }
+    }
+
     /// Kills the node's process: its tasks stop, its connections close (peers read EOF), its
     /// disk keeps everything, volatile data included (the kernel's page cache survives).
     pub fn kill(&self, id: NodeId) {

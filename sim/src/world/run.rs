@@ -152,7 +152,9 @@ where
             runtime.block_on(async {
                 *clock.lock() = Some(TimeHandle::current());
                 let world = World::new(config.seed, Handle::current(), sink.clone());
-                script(world).await
+                let output = script(world.clone()).await;
+                world.teardown();
+                output
             })
         }))
     });
