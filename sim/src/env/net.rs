@@ -88,6 +88,12 @@ impl SimEnv {
         };
         for attempt in 0..=SYN_RETRIES {
             let (open, listening) = self.path_to(peer, addr.port());
+            if open && peer.is_some() && !listening {
+                // Our own table of listeners is the truth: madsim may hand out an ephemeral
+                // port that equals the target and "connect" a socket to itself.
+                let message = format!("connect to {addr}: nothing listens there");
+                return Err(io::Error::new(io::ErrorKind::ConnectionRefused, message));
+            }
             if open {
                 match self.on_node("connect", TcpStream::connect(addr)).await? {
                     Ok(stream) => {
