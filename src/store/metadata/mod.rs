@@ -1,0 +1,1 @@
+//! Metadata files (§4.9).
