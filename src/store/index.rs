@@ -29,7 +29,14 @@ pub struct Index<F: Fs> {
 
 impl<F: Fs> Index<F> {
     /// Opens every file in `dir` (creating it), oldest first.
-    pub fn open(fs: F, dir: PathBuf, slots: u32, entries_max: u32) -> io::Result<Self> {
+    /// `abnormal`: the last run crashed, so each file's slots are rebuilt from its entries.
+    pub fn open(
+        fs: F,
+        dir: PathBuf,
+        slots: u32,
+        entries_max: u32,
+        abnormal: bool,
+    ) -> io::Result<Self> {
         fs.create_dir_all(&dir)?;
         let mut files = Vec::new();
         for name in fs.list_dir(&dir)? {
@@ -47,6 +54,7 @@ impl<F: Fs> Index<F> {
                 segment,
                 slots,
                 entries_max,
+                abnormal,
             )?));
         }
         Ok(Index {
@@ -104,6 +112,7 @@ impl<F: Fs> Index<F> {
             segment,
             self.slots,
             self.entries_max,
+            false,
         )?);
         files.push(file.clone());
         Ok(file)

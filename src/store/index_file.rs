@@ -81,8 +81,17 @@ pub struct IndexFile<S: Segment> {
 }
 
 impl<S: Segment> IndexFile<S> {
-    /// Wraps an open (possibly fresh, zero-filled) file.
-    pub fn load(name: String, segment: S, slots: u32, entries_max: u32) -> io::Result<Self> {
+    /// Wraps an open (possibly fresh, zero-filled) file. After an abnormal exit (`rebuild`)
+    /// the header and slots may be newer or older than the entries (pages are lost or kept
+    /// independently), so the entry count is taken as the longest run of written entries and
+    /// the slots and header are recomputed from those entries.
+    pub fn load(
+        name: String,
+        segment: S,
+        slots: u32,
+        entries_max: u32,
+        rebuild: bool,
+    ) -> io::Result<Self> {
         let mut raw = [0u8; HEADER_BYTES as usize];
         segment.read_at(0, &mut raw)?;
         let mut header = Header::decode(&raw);
@@ -99,7 +108,42 @@ impl<S: Segment> IndexFile<S> {
             header.index_count += 1;
         }
         *file.header.lock() = header;
+        if rebuild && header.index_count > 1 {
+            file.rebuild()?;
+        }
         Ok(file)
+    }
+
+    /// Recomputes the count, the slots and the header from the entries.
+    fn rebuild(&self) -> io::Result<()> {
+        let mut header = self.header();
+        let mut table = vec![0i32; self.slots as usize];
+        let mut n = 1;
+        let mut max_diff = 0;
+        while n as u32 <= self.entries_max {
+            let mut e = [0u8; ENTRY_BYTES as usize];
+            self.segment.read_at(self.entry_at(n), &mut e)?;
+            if e.iter().all(|&b| b == 0) {
+                break;
+            }
+            let hash = i32::from_be_bytes(e[0..4].try_into().expect("4 bytes"));
+            max_diff = max_diff.max(i32::from_be_bytes(e[12..16].try_into().expect("4 bytes")));
+            table[(hash as u64 % u64::from(self.slots)) as usize] = n;
+            n += 1;
+        }
+        let mut raw = Vec::with_capacity(table.len() * SLOT_BYTES as usize);
+        for slot in &table {
+            raw.extend_from_slice(&slot.to_be_bytes());
+        }
+        self.segment.write_at(HEADER_BYTES, &raw)?;
+        header.index_count = n;
+        header.hash_slot_count = table.iter().filter(|&&s| s != 0).count() as i32;
+        header.end_timestamp_ms = header
+            .end_timestamp_ms
+            .max(header.begin_timestamp_ms + i64::from(max_diff) * 1000 + 999);
+        self.segment.write_at(0, &header.encode())?;
+        *self.header.lock() = header;
+        Ok(())
     }
 
     pub fn header(&self) -> Header {

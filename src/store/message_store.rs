@@ -74,14 +74,15 @@ impl<E: Env> MessageStore<E> {
             config.body_bytes_max,
             config.batch_messages_max,
         );
+        let abnormal = env.exists(&config.abort_path());
         let index = Index::open(
             env.clone(),
             config.index_dir(),
             config.index_slots,
             config.index_entries_max,
+            abnormal,
         )
         .map_err(StoreError::io("open index"))?;
-        let abnormal = env.exists(&config.abort_path());
         let shared = Arc::new(Shared {
             env: env.clone(),
             config,
