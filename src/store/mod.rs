@@ -19,7 +19,7 @@ mod commitlog;
 mod config;
 mod consume_queue;
 mod dispatch;
-mod error;
+pub(crate) mod error;
 mod flush;
 mod index;
 mod index_file;
