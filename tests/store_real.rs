@@ -37,7 +37,7 @@ fn message(n: u64, queue_id: i32) -> PutMessage {
     let mut properties = Properties::new();
     properties.insert("UNIQ_KEY", format!("U{n}")).unwrap();
     properties
-        .insert("TAGS", if n % 2 == 0 { "even" } else { "odd" })
+        .insert("TAGS", if n.is_multiple_of(2) { "even" } else { "odd" })
         .unwrap();
     properties
         .set_keys([format!("key{}", n % 10).as_str()])

@@ -165,17 +165,17 @@ async fn rng_sleep(rng: &SimEnv) {
 }
 
 fn scenario(seed: u64) -> (FlushMode, Crash, bool) {
-    let mode = if seed % 2 == 0 {
+    let mode = if seed.is_multiple_of(2) {
         FlushMode::Sync
     } else {
         FlushMode::Async
     };
-    let crash = if (seed / 2) % 2 == 0 {
+    let crash = if (seed / 2).is_multiple_of(2) {
         Crash::PowerLoss
     } else {
         Crash::Kill
     };
-    (mode, crash, (seed / 4) % 2 == 0)
+    (mode, crash, (seed / 4).is_multiple_of(2))
 }
 
 fn run_seed(seed: u64) -> Summary {
