@@ -9,3 +9,4 @@
 pub mod env;
 pub mod protocol;
 pub mod remoting;
+pub mod store;
