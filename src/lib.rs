@@ -7,5 +7,6 @@
 #![forbid(unsafe_code)]
 
 pub mod env;
+pub mod namesrv;
 pub mod protocol;
 pub mod remoting;

@@ -99,7 +99,9 @@ fn real_peer_death_ends_reads() {
         let mut listener = env.bind(loopback_any()).await.expect("bind");
         let addr = rocketsim::env::Listener::local_addr(&listener).expect("addr");
         let conn = env.connect(addr).await.expect("connect");
-        let (accepted, _) = rocketsim::env::Listener::accept(&mut listener).await.expect("accept");
+        let (accepted, _) = rocketsim::env::Listener::accept(&mut listener)
+            .await
+            .expect("accept");
         let (read, _write) = conn.split();
         // The peer's process dying closes its sockets: here, its socket is dropped.
         cases::peer_death_ends_reads(&env, read, move || drop(accepted), Duration::from_secs(10))
@@ -153,9 +155,7 @@ fn real_segment_lifecycle() {
 
 #[test]
 fn sim_files_and_dirs() {
-    on_one_sim_node!(|env| async move {
-        cases::files_and_dirs(env, Path::new("/store")).await
-    });
+    on_one_sim_node!(|env| async move { cases::files_and_dirs(env, Path::new("/store")).await });
 }
 
 #[test]

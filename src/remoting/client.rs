@@ -88,7 +88,13 @@ impl<E: Env> Client<E> {
         if let Some(open) = self.open_connection(addr) {
             return Ok(open);
         }
-        let gate = self.inner.connecting.lock().entry(addr).or_default().clone();
+        let gate = self
+            .inner
+            .connecting
+            .lock()
+            .entry(addr)
+            .or_default()
+            .clone();
         let _turn = gate.lock().await;
         // Whoever held the gate before us may have connected already.
         if let Some(open) = self.open_connection(addr) {

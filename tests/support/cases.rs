@@ -3,9 +3,7 @@
 //! A case panics on a deviation; it never looks at which implementation it runs on.
 
 use bytes::BytesMut;
-use rocketsim::env::{
-    Conn, ConnRead, ConnWrite, Env, Listener, RandomExt, Segment,
-};
+use rocketsim::env::{Conn, ConnRead, ConnWrite, Env, Listener, RandomExt, Segment};
 use std::io;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -51,7 +49,10 @@ pub async fn echo<E: Env>(server: E, client: E, bind: SocketAddr) {
     assert_eq!(conn.peer_addr().expect("peer addr"), addr);
     let (mut read, mut write) = conn.split();
     write.write_all(b"hello").await.expect("write");
-    assert_eq!(&read_exactly(&mut read, 5).await.expect("echo")[..], b"hello");
+    assert_eq!(
+        &read_exactly(&mut read, 5).await.expect("echo")[..],
+        b"hello"
+    );
     // Large enough to arrive in several reads on any implementation.
     let mut big = vec![0u8; 1 << 20];
     client.fill(&mut big);
@@ -101,12 +102,17 @@ pub async fn peer_death_ends_reads<E: Env, R: ConnRead>(
             }
         })
         .await;
-    assert!(ended.is_ok(), "read did not end within {within:?} after the peer died");
+    assert!(
+        ended.is_ok(),
+        "read did not end within {within:?} after the peer died"
+    );
 }
 
 /// Connecting where nothing listens fails (and does not hang).
 pub async fn connect_refused<E: Env>(env: E, nobody: SocketAddr) {
-    let attempt = env.timeout(Duration::from_secs(10), env.connect(nobody)).await;
+    let attempt = env
+        .timeout(Duration::from_secs(10), env.connect(nobody))
+        .await;
     match attempt {
         Ok(Err(_)) => {}
         Ok(Ok(_)) => panic!("connected to {nobody} where nothing listens"),
@@ -118,19 +124,32 @@ pub async fn connect_refused<E: Env>(env: E, nobody: SocketAddr) {
 pub async fn timeouts<E: Env>(env: E) {
     let start = env.now();
     let cut = env
-        .timeout(Duration::from_millis(200), env.sleep(Duration::from_secs(30)))
+        .timeout(
+            Duration::from_millis(200),
+            env.sleep(Duration::from_secs(30)),
+        )
         .await;
-    assert!(cut.is_err(), "a 30 s sleep finished within a 200 ms timeout");
+    assert!(
+        cut.is_err(),
+        "a 30 s sleep finished within a 200 ms timeout"
+    );
     let waited = env.now() - start;
-    assert!(waited >= Duration::from_millis(200), "timeout fired early: {waited:?}");
-    assert!(waited < Duration::from_secs(5), "timeout fired late: {waited:?}");
-    let done = env
-        .timeout(Duration::from_secs(5), async { 42 })
-        .await;
+    assert!(
+        waited >= Duration::from_millis(200),
+        "timeout fired early: {waited:?}"
+    );
+    assert!(
+        waited < Duration::from_secs(5),
+        "timeout fired late: {waited:?}"
+    );
+    let done = env.timeout(Duration::from_secs(5), async { 42 }).await;
     assert_eq!(done, Ok(42));
     let before = env.now_millis();
     env.sleep(Duration::from_millis(50)).await;
-    assert!(env.now_millis() >= before + 40, "wall clock did not advance with a sleep");
+    assert!(
+        env.now_millis() >= before + 40,
+        "wall clock did not advance with a sleep"
+    );
 }
 
 /// Random streams: forks differ from each other and from their parent.
@@ -156,7 +175,9 @@ pub async fn segment_lifecycle<E: Env>(env: E, dir: &Path) {
         assert_eq!(segment.len(), len);
         segment.write_at(0, b"first").expect("write at 0");
         segment.write_at(len - 4, b"tail").expect("write at end");
-        segment.write_at(5000, &[7u8; 9000]).expect("write across pages");
+        segment
+            .write_at(5000, &[7u8; 9000])
+            .expect("write across pages");
         let mut buf = [0u8; 5];
         segment.read_at(0, &mut buf).expect("read");
         assert_eq!(&buf, b"first");
@@ -165,10 +186,16 @@ pub async fn segment_lifecycle<E: Env>(env: E, dir: &Path) {
         assert_eq!(gap, [0u8; 16], "unwritten bytes must read as zero");
         segment.sync(0..len).await.expect("sync");
         let past = segment.write_at(len - 2, b"four");
-        assert_eq!(past.expect_err("write past end").kind(), io::ErrorKind::InvalidInput);
+        assert_eq!(
+            past.expect_err("write past end").kind(),
+            io::ErrorKind::InvalidInput
+        );
         let mut over = [0u8; 8];
         let read_past = segment.read_at(len - 4, &mut over);
-        assert_eq!(read_past.expect_err("read past end").kind(), io::ErrorKind::UnexpectedEof);
+        assert_eq!(
+            read_past.expect_err("read past end").kind(),
+            io::ErrorKind::UnexpectedEof
+        );
     }
     let reopened = env.open_segment(&path, None).expect("reopen");
     assert_eq!(reopened.len(), len);
@@ -184,7 +211,10 @@ pub async fn segment_lifecycle<E: Env>(env: E, dir: &Path) {
     reopened.read_at(len + 100, &mut grown).expect("read grown");
     assert_eq!(grown, [0u8; 8]);
     let missing = env.open_segment(&dir.join("missing"), None);
-    assert_eq!(missing.err().map(|e| e.kind()), Some(io::ErrorKind::NotFound));
+    assert_eq!(
+        missing.err().map(|e| e.kind()),
+        Some(io::ErrorKind::NotFound)
+    );
 }
 
 /// Directories and small atomic files.
@@ -194,19 +224,32 @@ pub async fn files_and_dirs<E: Env>(env: E, dir: &Path) {
     env.create_dir_all(&nested.join("0")).expect("mkdir 0");
     env.create_dir_all(&nested.join("10")).expect("mkdir 10");
     let names = env.list_dir(&nested).expect("list");
-    assert_eq!(names, vec!["0", "1", "10"], "list_dir must be sorted by name");
+    assert_eq!(
+        names,
+        vec!["0", "1", "10"],
+        "list_dir must be sorted by name"
+    );
     let config = dir.join("topics.json");
     assert!(!env.exists(&config));
     let missing = env.read_file(&config).expect_err("read missing");
     assert_eq!(missing.kind(), io::ErrorKind::NotFound);
-    env.write_file_atomic(&config, b"{\"v\":1}").await.expect("write 1");
-    env.write_file_atomic(&config, b"{\"v\":2}").await.expect("write 2");
+    env.write_file_atomic(&config, b"{\"v\":1}")
+        .await
+        .expect("write 1");
+    env.write_file_atomic(&config, b"{\"v\":2}")
+        .await
+        .expect("write 2");
     assert_eq!(env.read_file(&config).expect("read"), b"{\"v\":2}");
     let listed = env.list_dir(dir).expect("list root");
-    assert_eq!(listed, vec!["consumequeue", "topics.json"], "no temporary files left behind");
+    assert_eq!(
+        listed,
+        vec!["consumequeue", "topics.json"],
+        "no temporary files left behind"
+    );
     env.remove_file(&config).expect("remove");
     assert!(!env.exists(&config));
-    env.remove_dir_all(&dir.join("consumequeue")).expect("remove tree");
+    env.remove_dir_all(&dir.join("consumequeue"))
+        .expect("remove tree");
     assert!(!env.exists(&nested));
     assert_eq!(env.list_dir(dir).expect("list empty"), Vec::<String>::new());
 }

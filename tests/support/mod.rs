@@ -1,7 +1,10 @@
 //! Shared harness of the integration tests: run one generic body on the simulated world or
 //! on tokio over loopback.
 
-#![allow(dead_code, reason = "each test crate uses a different subset of the harness")]
+#![allow(
+    dead_code,
+    reason = "each test crate uses a different subset of the harness"
+)]
 
 pub mod cases;
 pub mod rpc_cases;
