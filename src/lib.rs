@@ -6,6 +6,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod broker;
 pub mod env;
 pub mod namesrv;
 pub mod protocol;
