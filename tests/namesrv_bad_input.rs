@@ -49,10 +49,9 @@ fn cases() -> Vec<(&'static str, RemotingCommand, &'static str)> {
     short_stream.extend_from_slice(&100i32.to_be_bytes());
     short_stream.extend_from_slice(b"{\"counter\":1}");
     let mut bad_topic_text = Vec::new();
-    for part in [&b"{\"counter\":1,\"timestamp\":2}"[..]] {
-        bad_topic_text.extend_from_slice(&(part.len() as i32).to_be_bytes());
-        bad_topic_text.extend_from_slice(part);
-    }
+    let version = b"{\"counter\":1,\"timestamp\":2}";
+    bad_topic_text.extend_from_slice(&(version.len() as i32).to_be_bytes());
+    bad_topic_text.extend_from_slice(version);
     bad_topic_text.extend_from_slice(&1i32.to_be_bytes());
     bad_topic_text.extend_from_slice(&(9i32).to_be_bytes());
     bad_topic_text.extend_from_slice(b"T 4 4 six");

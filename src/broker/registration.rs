@@ -262,10 +262,22 @@ impl<E: Env> Registrar<E> {
         namesrv: SocketAddr,
         request: RemotingCommand,
     ) -> Result<RemotingCommand, RegisterError> {
-        let response = self
+        let response = match self
             .client
             .invoke(namesrv, request, self.config.call_timeout)
-            .await?;
+            .await
+        {
+            Ok(response) => response,
+            Err(error) => {
+                // A name server that does not answer within the timeout may be dead behind a
+                // partition, its connection half-open: start afresh next round (Java's client
+                // closes the channel on a timeout too, `clientCloseSocketIfTimeout`).
+                if matches!(error, RpcError::Timeout { .. }) {
+                    self.client.close(namesrv);
+                }
+                return Err(error.into());
+            }
+        };
         match response.response_code() {
             Some(ResponseCode::SUCCESS) => Ok(response),
             code => Err(RegisterError::Rejected {

@@ -1,6 +1,6 @@
-//! The broker's topic configs and their data version. Every change bumps the version (counter
-//! + 1, wall-clock timestamp, as Java's `DataVersion.nextVersion`), which is how name servers
-//! tell a registration with news from a heartbeat.
+//! The broker's topic configs and their data version. Every change bumps the version (the
+//! counter by one, the timestamp to the wall clock, as Java's `DataVersion.nextVersion`), which
+//! is how name servers tell a registration with news from a heartbeat.
 //!
 //! In memory only for now; persistence as `config/topics.json` belongs to the store.
 
