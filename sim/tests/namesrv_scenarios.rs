@@ -108,7 +108,11 @@ fn namesrv_expiry_holds_its_bounds_over_many_seeds() {
         .iter()
         .filter(|(_, r)| r.get("forced") == Some("true"))
         .count();
-    println!("namesrv-expiry: {SEEDS} seeds in {wall:.2} s wall; route gone after {min}..={max} ms; {forced} forced");
+    let late_landing = results
+        .iter()
+        .filter(|(_, r)| r.get("registration_landed_after_kill_ms").is_some())
+        .count();
+    println!("namesrv-expiry: {SEEDS} seeds in {wall:.2} s wall; route gone after {min}..={max} ms; {forced} forced; {late_landing} with a registration landing after the kill");
     // Sometimes: both registration modes and both directions of the clock step were exercised.
     assert!(forced > 0 && forced < results.len());
     let steps = results

@@ -89,8 +89,8 @@ struct Cast {
 }
 
 impl Cast {
-    /// Probes once; also samples the broker's last registration from the table.
-    async fn probe(&self, last_reg: &mut Option<Duration>) -> Probe {
+    /// Reads the broker's last registration from the name server's table.
+    fn sample(&self, last_reg: &mut Option<Duration>) {
         let seen = self.ns_slot.lock().as_ref().and_then(|ns| {
             ns.with_table(|t| {
                 t.live(&self.broker_addr)
@@ -100,6 +100,11 @@ impl Cast {
         if let Some(seen) = seen {
             *last_reg = Some(last_reg.map_or(seen, |l| l.max(seen)));
         }
+    }
+
+    /// Probes once; also samples the broker's last registration.
+    async fn probe(&self, last_reg: &mut Option<Duration>) -> Probe {
+        self.sample(last_reg);
         let sent = self.world.now();
         let answer = ask_route(&self.probe, self.ns_addr, Duration::from_secs(3)).await;
         Probe {
@@ -156,6 +161,7 @@ pub async fn run(world: World, options: &NamesrvExpiryOptions) -> ScenarioResult
     probe_until(&cast, &mut probes, &mut last_reg, kill_at, options).await;
     world.partition(&[&[cast.broker], &[cast.namesrv]]);
     world.kill(cast.broker);
+    cast.sample(&mut last_reg);
     let Some(last) = last_reg else {
         result
             .violations_safety
@@ -176,8 +182,9 @@ pub async fn run(world: World, options: &NamesrvExpiryOptions) -> ScenarioResult
     probe_until(&cast, &mut probes, &mut last_reg, step_at, options).await;
     world.clock_step(cast.namesrv, step_ms);
     result.figure("namesrv_clock_step_ms", step_ms);
-    // A registration already on the wire when the link clogged may still land: the bound
-    // counts from the last one the name server actually processed.
+    // `L` was sampled when the broker died. Should a registration already on the wire still
+    // land afterwards, the bound counts from it: keep probing until `L + 160 s` for the
+    // latest `L` (the figure `registration_landed_after_kill_ms` says when that happened).
     loop {
         let last = last_reg.unwrap_or(last);
         let give_up = last + EXPIRY_MAX + Duration::from_secs(30);
