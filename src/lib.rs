@@ -6,7 +6,9 @@
 
 #![forbid(unsafe_code)]
 
+pub mod broker;
 pub mod env;
+pub mod namesrv;
 pub mod protocol;
 pub mod remoting;
 pub mod store;

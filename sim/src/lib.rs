@@ -20,6 +20,15 @@ mod task;
 pub mod trace;
 pub mod world;
 
+// The name-server scenarios live beside the runner's workloads in `scenario/`; until the
+// runner's `scenario` module is part of the library they are mounted here.
+#[path = "scenario/namesrv_expiry.rs"]
+pub mod namesrv_expiry;
+#[path = "scenario/namesrv_failover.rs"]
+pub mod namesrv_failover;
+#[path = "scenario/namesrv_support.rs"]
+pub mod namesrv_support;
+
 pub use disk::{DiskError, DiskFaults, DiskStats, PowerLossReport, SimDisk, SimSegment, PAGE_SIZE};
 pub use env::{SimEnv, SimRandom};
 pub use trace::{first_divergence, TraceEvent};

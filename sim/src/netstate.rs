@@ -6,6 +6,10 @@
 //! (1 s, 2 s, 4 s, …) and the connect fails with a timeout after about two minutes. With this
 //! table `SimEnv::connect` can tell "nobody listens" (refused, at once) from "the packets are
 //! not getting through" (wait and retry).
+//!
+//! It also remembers, for every process death, which nodes were cut off from the dying node
+//! at that moment (a clog either way). A connection whose peer died while cut off must not
+//! see the death (see `env::conn`).
 
 use crate::world::NodeId;
 use parking_lot::Mutex;
@@ -20,6 +24,16 @@ struct Inner {
     /// (node, port) → token of the listener that registered it.
     listeners: BTreeMap<(NodeId, u16), u64>,
     next_token: u64,
+    /// Per node, one entry per process death: the nodes cut off from it when it died.
+    deaths: BTreeMap<NodeId, Vec<BTreeSet<NodeId>>>,
+}
+
+impl Inner {
+    fn clogged(&self, from: NodeId, to: NodeId) -> bool {
+        self.clogged_links.contains(&(from, to))
+            || self.clogged_nodes.contains(&from)
+            || self.clogged_nodes.contains(&to)
+    }
 }
 
 /// Shared between the world (which changes it) and every `SimEnv` (which consults it).
@@ -39,10 +53,40 @@ impl NetState {
 
     /// Whether packets from `from` to `to` are held back.
     pub fn clogged(&self, from: NodeId, to: NodeId) -> bool {
+        self.inner.lock().clogged(from, to)
+    }
+
+    /// Whether packets cannot get through in at least one direction between `a` and `b`.
+    pub fn cut_off(&self, a: NodeId, b: NodeId) -> bool {
         let inner = self.inner.lock();
-        inner.clogged_links.contains(&(from, to))
-            || inner.clogged_nodes.contains(&from)
-            || inner.clogged_nodes.contains(&to)
+        inner.clogged(a, b) || inner.clogged(b, a)
+    }
+
+    /// Records that `node`'s process is dying now, and who is cut off from it.
+    pub fn note_death(&self, node: NodeId) {
+        let mut inner = self.inner.lock();
+        let cut_off = inner
+            .nodes_by_ip
+            .values()
+            .copied()
+            .filter(|&other| {
+                other != node && (inner.clogged(node, other) || inner.clogged(other, node))
+            })
+            .collect();
+        inner.deaths.entry(node).or_default().push(cut_off);
+    }
+
+    /// How many times `node`'s process has died so far.
+    pub fn deaths(&self, node: NodeId) -> usize {
+        self.inner.lock().deaths.get(&node).map_or(0, Vec::len)
+    }
+
+    /// Whether the first death of `node` numbered `since` or later (the one that ended a
+    /// connection opened when `since` deaths had happened) left `observer` cut off.
+    pub fn died_out_of_sight(&self, node: NodeId, since: usize, observer: NodeId) -> bool {
+        let inner = self.inner.lock();
+        let death = inner.deaths.get(&node).and_then(|deaths| deaths.get(since));
+        death.is_some_and(|cut_off| cut_off.contains(&observer))
     }
 
     pub fn set_link(&self, from: NodeId, to: NodeId, clogged: bool) {

@@ -196,6 +196,105 @@ fn a_clogged_link_makes_connects_and_reads_hang_until_healed() {
 }
 
 #[test]
+fn a_peer_that_dies_behind_a_clog_is_not_seen_to_die() {
+    let outcome = run(SimConfig::new(5), |world| async move {
+        let (server, client) = start_pair(&world);
+        let env = world.env(client);
+        let (mut read, mut write) = world
+            .run_on(client, |env| async move { connect(&env).await.split() })
+            .await
+            .unwrap();
+        write.write_all(b"hi").await.unwrap();
+        assert_eq!(read_exactly(&mut read, 2).await.unwrap(), b"hi");
+        // One direction clogged is enough: no FIN could reach us.
+        world.clog_link(server, client);
+        world.kill(server);
+        let silent = env
+            .timeout(Duration::from_secs(300), read_exactly(&mut read, 1))
+            .await
+            .is_err();
+        let write_while_cut_off = write
+            .write_all(b"into the void")
+            .await
+            .map_err(|e| e.kind());
+        world.unclog_link(server, client);
+        let write_once_open = write.write_all(b"rst").await.map_err(|e| e.kind());
+        (silent, write_while_cut_off, write_once_open)
+    });
+    let (silent, while_cut_off, once_open) = outcome.output.unwrap();
+    assert!(silent, "the read saw the death of a peer cut off from us");
+    assert_eq!(
+        while_cut_off,
+        Ok(()),
+        "bytes to a dead peer behind a clog just vanish"
+    );
+    assert_eq!(once_open, Err(io::ErrorKind::ConnectionReset));
+}
+
+#[test]
+fn a_server_does_not_see_a_client_that_dies_behind_a_clog() {
+    use std::sync::{Arc, Mutex};
+    // For each accepted connection: how long after accepting its read ended (None: still open).
+    type Ends = Arc<Mutex<Vec<Option<Duration>>>>;
+    let outcome = run(SimConfig::new(6), |world| async move {
+        let ends: Ends = Arc::default();
+        let seen = ends.clone();
+        let server = world.add_node("server", ip("10.0.0.1"), move |env| {
+            let ends = seen.clone();
+            async move {
+                let mut listener = env.bind(server_addr()).await.unwrap();
+                loop {
+                    let (conn, _) = listener.accept().await.unwrap();
+                    let (ends, env2) = (ends.clone(), env.clone());
+                    env.spawn("watch", async move {
+                        let slot = {
+                            let mut ends = ends.lock().unwrap();
+                            ends.push(None);
+                            ends.len() - 1
+                        };
+                        let started = env2.now();
+                        let (mut read, _write) = conn.split();
+                        let _ = read_exactly(&mut read, usize::MAX).await;
+                        ends.lock().unwrap()[slot] = Some(env2.now() - started);
+                    });
+                }
+            }
+        });
+        let a = world.add_client_node("seen", ip("10.0.0.2"));
+        let b = world.add_client_node("unseen", ip("10.0.0.3"));
+        world.sleep(Duration::from_millis(100)).await;
+        for client in [a, b] {
+            world
+                .run_on(client, |env| async move {
+                    let conn = connect(&env).await;
+                    // Held by a task of the client's process: it closes when the process dies.
+                    env.spawn("hold", async move {
+                        let _conn = conn;
+                        std::future::pending::<()>().await
+                    });
+                })
+                .await
+                .unwrap();
+        }
+        world.sleep(Duration::from_millis(100)).await;
+        world.clog_node(b);
+        world.kill(a);
+        world.kill(b);
+        world.sleep(Duration::from_secs(600)).await;
+        let _ = server;
+        let ends = ends.lock().unwrap().clone();
+        ends
+    });
+    let ends = outcome.output.unwrap();
+    assert_eq!(ends.len(), 2);
+    assert!(
+        ends[0].is_some_and(|d| d < Duration::from_secs(1)),
+        "{ends:?}"
+    );
+    assert_eq!(ends[1], None, "{ends:?}");
+}
+
+#[test]
 fn connect_to_a_silent_port_is_refused_and_a_dead_path_times_out() {
     let outcome = run(SimConfig::new(3), |world| async move {
         let (server, client) = start_pair(&world);

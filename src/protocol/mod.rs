@@ -4,6 +4,7 @@
 
 pub mod batch;
 mod binary;
+pub mod body;
 pub mod code;
 pub mod command;
 mod error;

@@ -153,6 +153,10 @@ impl SimEnv {
         &self.core.net
     }
 
+    pub(crate) fn net_state_arc(&self) -> Arc<NetState> {
+        self.core.net.clone()
+    }
+
     /// Spawns `future` on this node as task `task`; `None` if this incarnation is dead.
     pub(crate) fn spawn_here<T, F>(&self, task: &'static str, future: F) -> Option<JoinHandle<T>>
     where

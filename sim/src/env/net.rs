@@ -5,12 +5,14 @@
 //!   either way, or the peer listens but madsim dropped the attempt (packet loss), it retries
 //!   after 1, 2, 4 … 64 s and gives up with `TimedOut` after 127 s, like Linux with
 //!   `tcp_syn_retries = 6`. When nothing listens it fails at once with `ConnectionRefused`.
-//! * What a peer sees when a node is killed or loses power: every connection of the dead
-//!   process is dropped, so the peer reads EOF and its writes fail with `ConnectionReset`, at
-//!   once, even across a clogged link (madsim closes channels outside the link model). A real
-//!   power loss would leave the peer hanging until it next sent; that is not modelled.
+//! * What a peer sees when a node is killed or loses power: madsim drops every connection of
+//!   the dead process at once, even across a clogged link (it closes channels outside the link
+//!   model). We keep that for peers that can reach the dead node — its kernel would send FIN or
+//!   RST — so they read EOF and their writes fail with `ConnectionReset`. A peer cut off from
+//!   it by a clog when it died sees nothing, as behind a real partition: its reads hang, its
+//!   writes vanish while the path stays clogged (see `conn`).
 
-use super::conn::SimConn;
+use super::conn::{PeerWatch, SimConn};
 use super::SimEnv;
 use crate::world::NodeId;
 use madsim::net::{TcpListener, TcpStream};
@@ -49,7 +51,8 @@ impl Listener for SimListener {
         if local.ip().is_unspecified() {
             local.set_ip(self.env.ip());
         }
-        Ok((SimConn::new(stream, local, peer), peer))
+        let watch = self.env.watch(self.env.net_state().node_by_ip(peer.ip()));
+        Ok((SimConn::new(stream, local, peer, watch), peer))
     }
 
     fn local_addr(&self) -> io::Result<SocketAddr> {
@@ -67,6 +70,19 @@ impl SimEnv {
             env: self.clone(),
             port,
             token,
+        })
+    }
+
+    /// What a new connection to `peer` needs to tell later whether the peer died out of sight.
+    fn watch(&self, peer: Option<NodeId>) -> Option<PeerWatch> {
+        let peer = peer.filter(|&peer| peer != self.node())?;
+        let net = self.net_state_arc();
+        let deaths_at_open = net.deaths(peer);
+        Some(PeerWatch {
+            net,
+            me: self.node(),
+            peer,
+            deaths_at_open,
         })
     }
 
@@ -98,7 +114,8 @@ impl SimEnv {
                 match self.on_node("connect", TcpStream::connect(addr)).await? {
                     Ok(stream) => {
                         let local = stream.local_addr()?;
-                        return Ok(SimConn::new(stream, local, addr));
+                        let watch = self.watch(peer);
+                        return Ok(SimConn::new(stream, local, addr, watch));
                     }
                     // Someone listens, so the SYN was lost: retransmit.
                     Err(e) if e.kind() == io::ErrorKind::ConnectionRefused && listening => {}

@@ -12,6 +12,8 @@ impl World {
     fn stop_process(&self, id: NodeId) {
         self.host(id).alive.store(false, Ordering::Relaxed);
         self.net().forget_listeners(id);
+        // Before madsim drops the sockets: peers cut off from us must not see them close.
+        self.net().note_death(id);
         self.inner.handle.kill(self.madsim_id(id));
     }
 
@@ -24,8 +26,9 @@ impl World {
         }
     }
 
-    /// Kills the node's process: its tasks stop, its connections close (peers read EOF), its
-    /// disk keeps everything, volatile data included (the kernel's page cache survives).
+    /// Kills the node's process: its tasks stop, its connections close (peers read EOF — except
+    /// peers cut off from it by a clog at this moment, whose reads hang as behind a real
+    /// partition), its disk keeps everything, volatile data included (the page cache survives).
     pub fn kill(&self, id: NodeId) {
         self.record("node.kill", self.node_name(id));
         self.stop_process(id);

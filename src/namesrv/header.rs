@@ -1,0 +1,199 @@
+//! Custom headers of the name-server requests that `protocol::header` does not define yet
+//! (QUERY_DATA_VERSION, KV, write permission, topic deletion, topics by cluster). They follow
+//! the same rules (Java field names, lenient reads, typed errors) and belong in
+//! `protocol::header` once that module is open for them; they live here to keep this change
+//! to files the name server owns.
+
+use std::fmt::Display;
+use std::str::FromStr;
+
+use crate::protocol::header::CommandHeader;
+use crate::protocol::{ExtFields, HeaderError};
+
+fn opt<T: FromStr>(ext: &ExtFields, field: &'static str) -> Result<Option<T>, HeaderError> {
+    let Some(text) = ext.get(field) else {
+        return Ok(None);
+    };
+    text.parse().map(Some).map_err(|_| HeaderError::Invalid {
+        field,
+        value: text.to_owned(),
+    })
+}
+
+fn req<T: FromStr>(ext: &ExtFields, field: &'static str) -> Result<T, HeaderError> {
+    opt(ext, field)?.ok_or(HeaderError::Missing { field })
+}
+
+/// Booleans as Java writes them, or `1`/`0` as the C++ client does (§11), any case.
+fn opt_bool(ext: &ExtFields, field: &'static str) -> Result<Option<bool>, HeaderError> {
+    let Some(text) = ext.get(field) else {
+        return Ok(None);
+    };
+    match text.to_ascii_lowercase().as_str() {
+        "true" | "1" => Ok(Some(true)),
+        "false" | "0" => Ok(Some(false)),
+        _ => Err(HeaderError::Invalid {
+            field,
+            value: text.to_owned(),
+        }),
+    }
+}
+
+fn put(ext: &mut ExtFields, field: &'static str, value: impl Display) {
+    ext.insert(field, value.to_string());
+}
+
+/// QUERY_DATA_VERSION (322); the body is the broker's `DataVersion` JSON.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueryDataVersionHeader {
+    pub broker_name: String,
+    pub broker_addr: String,
+    pub cluster_name: String,
+    pub broker_id: i64,
+}
+
+impl CommandHeader for QueryDataVersionHeader {
+    fn write(&self, ext: &mut ExtFields) {
+        put(ext, "brokerName", &self.broker_name);
+        put(ext, "brokerAddr", &self.broker_addr);
+        put(ext, "clusterName", &self.cluster_name);
+        put(ext, "brokerId", self.broker_id);
+    }
+
+    fn read(ext: &ExtFields) -> Result<Self, HeaderError> {
+        Ok(QueryDataVersionHeader {
+            broker_name: req(ext, "brokerName")?,
+            broker_addr: req(ext, "brokerAddr")?,
+            cluster_name: req(ext, "clusterName")?,
+            broker_id: req(ext, "brokerId")?,
+        })
+    }
+}
+
+/// QUERY_DATA_VERSION response; the body is the version the name server holds, if any.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueryDataVersionResponseHeader {
+    pub changed: bool,
+}
+
+impl CommandHeader for QueryDataVersionResponseHeader {
+    fn write(&self, ext: &mut ExtFields) {
+        put(ext, "changed", self.changed);
+    }
+
+    fn read(ext: &ExtFields) -> Result<Self, HeaderError> {
+        let changed = opt_bool(ext, "changed")?.ok_or(HeaderError::Missing { field: "changed" })?;
+        Ok(QueryDataVersionResponseHeader { changed })
+    }
+}
+
+/// PUT_KV_CONFIG (100), GET_KV_CONFIG (101), DELETE_KV_CONFIG (102); `value` only in puts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KvConfigHeader {
+    pub namespace: String,
+    pub key: String,
+    pub value: Option<String>,
+}
+
+impl CommandHeader for KvConfigHeader {
+    fn write(&self, ext: &mut ExtFields) {
+        put(ext, "namespace", &self.namespace);
+        put(ext, "key", &self.key);
+        if let Some(value) = &self.value {
+            put(ext, "value", value);
+        }
+    }
+
+    fn read(ext: &ExtFields) -> Result<Self, HeaderError> {
+        Ok(KvConfigHeader {
+            namespace: req(ext, "namespace")?,
+            key: req(ext, "key")?,
+            value: opt(ext, "value")?,
+        })
+    }
+}
+
+/// GET_KV_CONFIG response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KvValueHeader {
+    pub value: String,
+}
+
+impl CommandHeader for KvValueHeader {
+    fn write(&self, ext: &mut ExtFields) {
+        put(ext, "value", &self.value);
+    }
+
+    fn read(ext: &ExtFields) -> Result<Self, HeaderError> {
+        Ok(KvValueHeader {
+            value: req(ext, "value")?,
+        })
+    }
+}
+
+/// WIPE_WRITE_PERM_OF_BROKER (205), ADD_WRITE_PERM_OF_BROKER (327).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrokerNameHeader {
+    pub broker_name: String,
+}
+
+impl CommandHeader for BrokerNameHeader {
+    fn write(&self, ext: &mut ExtFields) {
+        put(ext, "brokerName", &self.broker_name);
+    }
+
+    fn read(ext: &ExtFields) -> Result<Self, HeaderError> {
+        Ok(BrokerNameHeader {
+            broker_name: req(ext, "brokerName")?,
+        })
+    }
+}
+
+/// DELETE_TOPIC_IN_NAMESRV (216); `clusterName` is 5.x.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeleteTopicHeader {
+    pub topic: String,
+    pub cluster_name: Option<String>,
+}
+
+impl CommandHeader for DeleteTopicHeader {
+    fn write(&self, ext: &mut ExtFields) {
+        put(ext, "topic", &self.topic);
+        if let Some(cluster) = &self.cluster_name {
+            put(ext, "clusterName", cluster);
+        }
+    }
+
+    fn read(ext: &ExtFields) -> Result<Self, HeaderError> {
+        Ok(DeleteTopicHeader {
+            topic: req(ext, "topic")?,
+            cluster_name: opt(ext, "clusterName")?,
+        })
+    }
+}
+
+/// GET_TOPICS_BY_CLUSTER (224).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClusterHeader {
+    pub cluster: String,
+}
+
+impl CommandHeader for ClusterHeader {
+    fn write(&self, ext: &mut ExtFields) {
+        put(ext, "cluster", &self.cluster);
+    }
+
+    fn read(ext: &ExtFields) -> Result<Self, HeaderError> {
+        Ok(ClusterHeader {
+            cluster: req(ext, "cluster")?,
+        })
+    }
+}
+
+/// The name of the count field in a write-permission response.
+pub fn perm_count_field(wipe: bool) -> &'static str {
+    match wipe {
+        true => "wipeTopicCount",
+        false => "addTopicCount",
+    }
+}
