@@ -22,12 +22,6 @@ pub mod world;
 
 // The name-server scenarios live beside the runner's workloads in `scenario/`; until the
 // runner's `scenario` module is part of the library they are mounted here.
-#[path = "scenario/namesrv_expiry.rs"]
-pub mod namesrv_expiry;
-#[path = "scenario/namesrv_failover.rs"]
-pub mod namesrv_failover;
-#[path = "scenario/namesrv_support.rs"]
-pub mod namesrv_support;
 
 pub use disk::{DiskError, DiskFaults, DiskStats, PowerLossReport, SimDisk, SimSegment, PAGE_SIZE};
 pub use env::{SimEnv, SimRandom};

@@ -4,7 +4,9 @@
 //! the workload's figures. Exit codes: 0 pass, 1 safety violation, 2 liveness violation,
 //! 3 a node panicked, 4 nondeterminism detected, 64 usage error.
 
-use crate::scenario::{run_ping_pong, Scenario, Verdict, Workload};
+use crate::scenario::{
+    namesrv_expiry, namesrv_failover, run_ping_pong, Scenario, Verdict, Workload,
+};
 use crate::{Failure, Outcome, SimConfig, TraceEvent};
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -134,6 +136,12 @@ pub fn run_scenario(
     let outcome: Outcome<Verdict> = crate::run(config, move |world| async move {
         match scenario.scenario.workload {
             Workload::RpcPingPong => run_ping_pong(world, scenario, progress).await,
+            Workload::NamesrvExpiry => namesrv_expiry::run(world, &scenario.namesrv_expiry)
+                .await
+                .into(),
+            Workload::NamesrvFailover => namesrv_failover::run(world, &scenario.namesrv_failover)
+                .await
+                .into(),
         }
     });
     judge(outcome)

@@ -1,9 +1,9 @@
 //! The name-server scenarios over many seeds: no violation, the same seed gives the same trace,
 //! the runs reach the states they claim to exercise, and planted bugs are caught.
 
-use rocketsim_sim::namesrv_expiry::{self, NamesrvExpiryOptions};
-use rocketsim_sim::namesrv_failover::{self, NamesrvFailoverOptions};
-use rocketsim_sim::namesrv_support::ScenarioResult;
+use rocketsim_sim::scenario::namesrv_expiry::{self, NamesrvExpiryOptions};
+use rocketsim_sim::scenario::namesrv_failover::{self, NamesrvFailoverOptions};
+use rocketsim_sim::scenario::namesrv_support::ScenarioResult;
 use rocketsim_sim::{run, Outcome, SimConfig};
 use serde::de::DeserializeOwned;
 use std::path::Path;

@@ -1,5 +1,7 @@
 //! The scenario file format and its validation.
 
+use super::namesrv_expiry::NamesrvExpiryOptions;
+use super::namesrv_failover::NamesrvFailoverOptions;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -9,9 +11,15 @@ use std::path::{Path, PathBuf};
 pub struct Scenario {
     /// What is being simulated and for how long.
     pub scenario: Header,
-    /// Options of the RPC ping-pong workload.
+    /// Options of the `rpc-ping-pong` workload.
     #[serde(default)]
     pub rpc: RpcOptions,
+    /// Options of the `namesrv-expiry` workload.
+    #[serde(default)]
+    pub namesrv_expiry: NamesrvExpiryOptions,
+    /// Options of the `namesrv-failover` workload.
+    #[serde(default)]
+    pub namesrv_failover: NamesrvFailoverOptions,
     /// The fault schedule, in time order.
     #[serde(default)]
     pub faults: Vec<FaultStep>,
@@ -40,6 +48,10 @@ pub struct Header {
 pub enum Workload {
     /// Clients call an echo server over the remoting layer and check every answer.
     RpcPingPong,
+    /// A broker dies behind a clog: its route must expire between 120 s and 130 s.
+    NamesrvExpiry,
+    /// One of two name servers dies: route queries keep succeeding through the other.
+    NamesrvFailover,
 }
 
 /// The `[rpc]` table.
@@ -194,6 +206,11 @@ fn validate(scenario: &Scenario) -> Result<(), (String, String)> {
             "scenario".into(),
             "safety_s and liveness_s must be > 0".into(),
         ));
+    }
+    if scenario.scenario.workload != Workload::RpcPingPong && !scenario.faults.is_empty() {
+        let problem =
+            "the name-server workloads draw their faults from the seed; remove [[faults]]";
+        return Err(("faults".into(), problem.into()));
     }
     let names = node_names(scenario);
     for (index, step) in scenario.faults.iter().enumerate() {

@@ -1,11 +1,15 @@
 //! Scenario files and the workloads they name: what `rocketsim run` simulates, as data
 //! (`scenarios/*.toml`).
 //!
-//! At this stage a scenario names a built-in workload, its options, a fault schedule and the
-//! length of the safety and liveness phases. Unknown keys, bad values and references to nodes
+//! A scenario names a built-in workload with its options table (`[rpc]`, `[namesrv_expiry]`,
+//! `[namesrv_failover]`), a fault schedule (for `rpc-ping-pong`; the name-server workloads
+//! draw their faults from the seed) and the length of the safety and liveness phases. Unknown keys, bad values and references to nodes
 //! that do not exist are errors that name the file, the line and the key (exit 64).
 
 mod file;
+pub mod namesrv_expiry;
+pub mod namesrv_failover;
+pub mod namesrv_support;
 mod ping_pong;
 mod verdict;
 

@@ -14,7 +14,7 @@
 //! * liveness: after healing and restarting the broker, the route is back within one
 //!   registration period, and stays for the rest of the run.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -31,7 +31,7 @@ const EXPIRY_MIN: Duration = Duration::from_secs(120);
 const EXPIRY_MAX: Duration = Duration::from_secs(130);
 
 /// The `[namesrv_expiry]` table.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct NamesrvExpiryOptions {
     /// Registration period, drawn from this range (s); the broker clamps it to 10–60 s.

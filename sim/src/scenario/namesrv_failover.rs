@@ -18,7 +18,7 @@
 use parking_lot::Mutex;
 use rocketsim::env::{RandomExt, Spawn};
 use rocketsim::namesrv::NamesrvConfig;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -34,7 +34,7 @@ use rocketsim::remoting::Client;
 const BROKERS: [&str; 2] = ["broker-a", "broker-b"];
 
 /// The `[namesrv_failover]` table.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct NamesrvFailoverOptions {
     /// Client nodes.

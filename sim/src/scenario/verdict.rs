@@ -15,7 +15,7 @@ pub struct Verdict {
     /// How many liveness violations there were in all.
     pub liveness_total: u64,
     /// Workload figures for the final line, in print order (`key=value`).
-    pub figures: Vec<(&'static str, String)>,
+    pub figures: Vec<(String, String)>,
 }
 
 impl Verdict {
@@ -36,7 +36,21 @@ impl Verdict {
     }
 
     /// Adds a figure for the final line.
-    pub fn figure(&mut self, key: &'static str, value: impl ToString) {
-        self.figures.push((key, value.to_string()));
+    pub fn figure(&mut self, key: &str, value: impl ToString) {
+        self.figures.push((key.to_string(), value.to_string()));
+    }
+}
+
+impl From<super::namesrv_support::ScenarioResult> for Verdict {
+    fn from(result: super::namesrv_support::ScenarioResult) -> Self {
+        let mut verdict = Verdict::default();
+        for violation in result.violations_safety {
+            verdict.safety(violation);
+        }
+        for violation in result.violations_liveness {
+            verdict.liveness(violation);
+        }
+        verdict.figures = result.figures;
+        verdict
     }
 }
