@@ -6,8 +6,8 @@ use std::io;
 
 use thiserror::Error;
 
+use super::check::CheckError;
 use crate::protocol::code::ResponseCode;
-use crate::protocol::record::RecordError;
 
 /// Why an append was refused. Nothing was written.
 #[derive(Debug, Error)]
@@ -95,9 +95,10 @@ pub enum ReadError {
     /// offset inside a record).
     #[error("no record starts at offset {offset}")]
     NotARecord { offset: u64 },
-    /// The record failed its checks; it is never served.
+    /// The record failed its checks (codec, CRC, physical offset, topic, canonical
+    /// properties); it is never served.
     #[error("corrupt record at offset {offset}: {error}")]
-    Corrupt { offset: u64, error: RecordError },
+    Corrupt { offset: u64, error: CheckError },
     #[error("read failed: {0}")]
     Io(#[from] io::Error),
 }
@@ -111,6 +112,10 @@ pub enum StoreError {
         #[source]
         source: io::Error,
     },
+    /// A live store holds the directory's `lock` file: it was rewritten while we waited
+    /// `waited_ms` (see `lock`).
+    #[error("store directory is locked by a live store (lock refreshed within {waited_ms} ms)")]
+    Locked { waited_ms: u64 },
     /// Recovery validated a record and then could not dispatch it.
     #[error("re-dispatch failed: {0}")]
     Redispatch(#[source] ReadError),
