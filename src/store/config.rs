@@ -82,6 +82,10 @@ pub struct StoreConfig {
     pub check_crc_on_recover: bool,
     /// Verify the body CRC of every record served. Costs a CRC pass per read.
     pub check_crc_on_read: bool,
+    /// A planted bug for the canary test: SYNC_FLUSH puts are acknowledged before their sync.
+    /// The crash property test must catch it. Never set outside that test.
+    #[doc(hidden)]
+    pub ack_before_sync_for_tests: bool,
 }
 
 impl StoreConfig {
@@ -119,6 +123,7 @@ impl StoreConfig {
             lock_refresh_interval_ms: 1_000,
             check_crc_on_recover: true,
             check_crc_on_read: true,
+            ack_before_sync_for_tests: false,
         }
     }
 
