@@ -91,6 +91,10 @@ pub enum ReadError {
     /// The offset is outside `[min, max)` of the log (or the queue).
     #[error("offset {offset} outside [{min}, {max})")]
     OutOfRange { offset: u64, min: u64, max: u64 },
+    /// A queue read below the queue's minimum: retention deleted that range (RocketMQ's
+    /// `OFFSET_TOO_SMALL`); read again from `min`.
+    #[error("queue offset {offset} is below the queue's minimum {min}: the range was deleted")]
+    QueueOffsetTooSmall { offset: u64, min: u64 },
     /// The bytes at the offset are not the start of a message record (a blank marker, or an
     /// offset inside a record).
     #[error("no record starts at offset {offset}")]

@@ -249,7 +249,8 @@ impl<E: Env> MessageStore<E> {
     }
 
     /// Up to `count` consume-queue entries of a queue from `from`, filtered by tag codes,
-    /// scanning at most `scan_max` entries.
+    /// scanning at most `scan_max` entries. `from` below the queue's minimum (deleted by
+    /// retention) is `QueueOffsetTooSmall`, never entries of another range.
     pub fn read_queue(
         &self,
         topic: &str,
@@ -260,6 +261,10 @@ impl<E: Env> MessageStore<E> {
         tags: Option<&BTreeSet<i64>>,
     ) -> Result<CqRead, ReadError> {
         match self.shared.existing_queue(&(topic.to_string(), queue_id)) {
+            Some(q) if from < q.min_offset() => Err(ReadError::QueueOffsetTooSmall {
+                offset: from,
+                min: q.min_offset(),
+            }),
             Some(q) => Ok(q.read(from, count, scan_max, tags)?),
             None => Ok(CqRead::default()),
         }

@@ -68,7 +68,9 @@ impl LogEndReason {
     fn from_read(error: ReadError) -> Self {
         match error {
             ReadError::Corrupt { error, .. } => LogEndReason::Invalid(error),
-            ReadError::NotARecord { .. } | ReadError::OutOfRange { .. } => LogEndReason::NotARecord,
+            ReadError::NotARecord { .. }
+            | ReadError::OutOfRange { .. }
+            | ReadError::QueueOffsetTooSmall { .. } => LogEndReason::NotARecord,
             ReadError::Io(e) => LogEndReason::Io(e.kind()),
         }
     }
