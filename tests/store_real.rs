@@ -10,7 +10,9 @@ use std::path::Path;
 use bytes::Bytes;
 use rocketsim::protocol::properties::Properties;
 use rocketsim::protocol::sysflag::SysFlag;
-use rocketsim::store::{segment_name, FlushMode, MessageStore, PutMessage, StoreConfig};
+use rocketsim::store::{
+    segment_name, CheckError, FlushMode, LogEndReason, MessageStore, PutMessage, StoreConfig,
+};
 use rocketsim_real::TokioEnv;
 
 /// Runs `body` on a fresh two-worker tokio runtime; dropping the runtime at the end kills
@@ -30,6 +32,8 @@ type Written = Vec<(u64, Bytes, String)>;
 fn config(root: &Path, mode: FlushMode) -> StoreConfig {
     let mut config = StoreConfig::small(root);
     config.flush_mode = mode;
+    // A short lease: every reopen after an abort waits it out once.
+    config.lock_refresh_interval_ms = 20;
     config
 }
 
@@ -191,7 +195,13 @@ fn corrupted_bytes_mid_segment_truncate_at_that_record() {
     patch(&path, at + 200, &[0xFF, 0x00, 0xEE]); // inside the body: the CRC catches it
     let survivors = reopen(dir.path(), |store| {
         let report = store.recovery_report().clone();
-        assert!(report.stopped_because.is_some(), "{report:?}");
+        assert!(
+            matches!(
+                report.stopped_because,
+                Some(LogEndReason::Invalid(CheckError::Record(_)))
+            ),
+            "the CRC check names the end: {report:?}"
+        );
         assert!(report.log_bytes_zeroed > 0);
         check_served(&store, &written)
     });

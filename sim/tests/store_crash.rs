@@ -51,13 +51,25 @@ enum Crash {
 struct Summary {
     acked: usize,
     lost: usize,
+    /// Appends acknowledged as durable and lost (counted only with the planted bug on).
+    durable_lost: usize,
     torn_kept: u64,
     zeroed: u64,
 }
 
-fn config(mode: FlushMode) -> StoreConfig {
+/// One run's plan: what the seed chose, and whether the canary's planted bug is on.
+#[derive(Clone, Copy, Debug)]
+struct Plan {
+    mode: FlushMode,
+    crash: Crash,
+    latency: bool,
+    canary: bool,
+}
+
+fn config(mode: FlushMode, canary: bool) -> StoreConfig {
     let mut config = StoreConfig::small("store");
     config.flush_mode = mode;
+    config.ack_before_sync_for_tests = canary;
     config.dispatch_interval_ms = 10;
     config.store_host = "10.0.0.1:10911".parse().unwrap();
     config
@@ -164,7 +176,7 @@ async fn rng_sleep(rng: &SimEnv) {
     }
 }
 
-fn scenario(seed: u64) -> (FlushMode, Crash, bool) {
+fn scenario(seed: u64) -> Plan {
     let mode = if seed.is_multiple_of(2) {
         FlushMode::Sync
     } else {
@@ -175,11 +187,21 @@ fn scenario(seed: u64) -> (FlushMode, Crash, bool) {
     } else {
         Crash::Kill
     };
-    (mode, crash, (seed / 4).is_multiple_of(2))
+    Plan {
+        mode,
+        crash,
+        latency: (seed / 4).is_multiple_of(2),
+        canary: false,
+    }
 }
 
-fn run_seed(seed: u64) -> Summary {
-    let (mode, crash, latency) = scenario(seed);
+fn run_seed(seed: u64, plan: Plan) -> Summary {
+    let Plan {
+        mode,
+        crash,
+        latency,
+        canary,
+    } = plan;
     let ip: IpAddr = "10.0.0.1".parse().unwrap();
     let outcome = run(SimConfig::new(seed), move |world| async move {
         let node = world.add_client_node("broker", ip);
@@ -193,11 +215,11 @@ fn run_seed(seed: u64) -> Summary {
                 },
             );
         }
-        let plan = world.env(node).fork("plan");
-        let cut_ms = plan.between(20, 1_500);
+        let draws = world.env(node).fork("plan");
+        let cut_ms = draws.between(20, 1_500);
         let store = world
             .run_on(node, move |env| async move {
-                MessageStore::open(env, config(mode)).await.unwrap()
+                MessageStore::open(env, config(mode, canary)).await.unwrap()
             })
             .await
             .unwrap();
@@ -226,9 +248,10 @@ fn run_seed(seed: u64) -> Summary {
         world.restart(node);
         let acked = acked.lock().clone();
         let summary = world
-            .run_on(node, move |env| async move {
-                verify(env, mode, crash, acked).await
-            })
+            .run_on(
+                node,
+                move |env| async move { verify(env, plan, acked).await },
+            )
             .await
             .unwrap();
         Summary {
@@ -238,16 +261,24 @@ fn run_seed(seed: u64) -> Summary {
     });
     match outcome.output {
         Ok(summary) => summary,
-        Err(failure) => panic!("seed {seed} ({mode:?}, {crash:?}, latency {latency}): {failure}"),
+        Err(failure) => panic!("seed {seed} ({plan:?}): {failure}"),
     }
 }
 
-async fn verify(env: SimEnv, mode: FlushMode, crash: Crash, acked: Vec<Acked>) -> Summary {
-    let store = MessageStore::open(env.clone(), config(mode)).await.unwrap();
+async fn verify(env: SimEnv, plan: Plan, acked: Vec<Acked>) -> Summary {
+    let Plan {
+        mode,
+        crash,
+        canary,
+        ..
+    } = plan;
+    let store = MessageStore::open(env.clone(), config(mode, canary))
+        .await
+        .unwrap();
     let report = store.recovery_report().clone();
     assert!(report.abnormal, "the abort file marks the crash");
     let end = store.max_physical_offset();
-    let mut lost = 0;
+    let (mut lost, mut durable_lost) = (0, 0);
     for a in &acked {
         let must_survive = match (mode, crash) {
             (FlushMode::Sync, _) => a.durable_claimed,
@@ -259,6 +290,8 @@ async fn verify(env: SimEnv, mode: FlushMode, crash: Crash, acked: Vec<Acked>) -
                 .read(a.physical_offset)
                 .expect("a surviving record reads");
             assert_eq!(bytes, a.bytes, "survivor at {} differs", a.physical_offset);
+        } else if canary && must_survive {
+            durable_lost += 1;
         } else {
             assert!(
                 !must_survive,
@@ -271,7 +304,7 @@ async fn verify(env: SimEnv, mode: FlushMode, crash: Crash, acked: Vec<Acked>) -
     check_queues(&store, &acked, end);
     check_index(&store, &acked, end);
     store.shutdown().await.unwrap();
-    let reopened = MessageStore::open(env, config(mode)).await.unwrap();
+    let reopened = MessageStore::open(env, config(mode, canary)).await.unwrap();
     assert!(!reopened.recovery_report().abnormal);
     assert_eq!(
         reopened.max_physical_offset(),
@@ -283,6 +316,7 @@ async fn verify(env: SimEnv, mode: FlushMode, crash: Crash, acked: Vec<Acked>) -
     Summary {
         acked: acked.len(),
         lost,
+        durable_lost,
         torn_kept: 0,
         zeroed: report.log_bytes_zeroed,
     }
@@ -352,7 +386,7 @@ fn store_survives_crashes_across_seeds() {
     let mut total = Summary::default();
     let mut lossy_power_runs = 0;
     for seed in 0..seeds {
-        let s = run_seed(seed);
+        let s = run_seed(seed, scenario(seed));
         assert!(
             s.acked > 0,
             "seed {seed}: nothing was appended before the crash"
@@ -373,5 +407,25 @@ fn store_survives_crashes_across_seeds() {
     assert!(
         total.torn_kept > 0,
         "some power loss must keep a torn write"
+    );
+}
+
+/// The canary: with SYNC_FLUSH puts acknowledged before their sync (a planted bug), the same
+/// property must catch an acknowledged-and-lost message within 50 seeds of power loss.
+#[test]
+fn canary_ack_before_sync_is_caught() {
+    let caught = (0..50u64).find(|&seed| {
+        let plan = Plan {
+            mode: FlushMode::Sync,
+            crash: Crash::PowerLoss,
+            latency: seed.is_multiple_of(2),
+            canary: true,
+        };
+        run_seed(seed, plan).durable_lost > 0
+    });
+    println!("store_crash canary: caught at seed {caught:?}");
+    assert!(
+        caught.is_some(),
+        "50 seeds with acknowledge-before-sync lost nothing: the crash test does not bite"
     );
 }

@@ -278,10 +278,7 @@ impl<F: Fs> CommitLog<F> {
             check_crc,
             body_bytes_max: self.body_bytes_max,
         };
-        let corrupt = |error: CheckError| match error {
-            CheckError::Record(error) => ReadError::Corrupt { offset, error },
-            _ => ReadError::NotARecord { offset },
-        };
+        let corrupt = |error: CheckError| ReadError::Corrupt { offset, error };
         let mut head = [0u8; BLANK_BYTES];
         if avail < BLANK_BYTES as u64 {
             return Err(ReadError::NotARecord { offset });

@@ -73,10 +73,19 @@ pub struct StoreConfig {
     pub disk_full_ratio_pct: u64,
     /// Segments deleted per cleanup round at most.
     pub clean_segments_per_round_max: usize,
+    /// `flushConsumerOffsetInterval` (5 s): changed metadata files are saved this often.
+    pub metadata_persist_interval_ms: u64,
+    /// How often a running store rewrites its `lock` file (1 s); a newcomer waits
+    /// `LEASE_BEATS` of these for a rewrite before taking a lock over as stale.
+    pub lock_refresh_interval_ms: u64,
     /// `checkCRCOnRecover` (true); reads check the CRC too when `check_crc_on_read`.
     pub check_crc_on_recover: bool,
     /// Verify the body CRC of every record served. Costs a CRC pass per read.
     pub check_crc_on_read: bool,
+    /// A planted bug for the canary test: SYNC_FLUSH puts are acknowledged before their sync.
+    /// The crash property test must catch it. Never set outside that test.
+    #[doc(hidden)]
+    pub ack_before_sync_for_tests: bool,
 }
 
 impl StoreConfig {
@@ -110,8 +119,11 @@ impl StoreConfig {
             disk_clean_forcibly_ratio_pct: 85,
             disk_full_ratio_pct: 90,
             clean_segments_per_round_max: 10,
+            metadata_persist_interval_ms: 5_000,
+            lock_refresh_interval_ms: 1_000,
             check_crc_on_recover: true,
             check_crc_on_read: true,
+            ack_before_sync_for_tests: false,
         }
     }
 
@@ -146,6 +158,10 @@ impl StoreConfig {
 
     pub(crate) fn abort_path(&self) -> PathBuf {
         self.root.join("abort")
+    }
+
+    pub(crate) fn lock_path(&self) -> PathBuf {
+        self.root.join("lock")
     }
 
     pub fn config_dir(&self) -> PathBuf {

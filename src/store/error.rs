@@ -6,8 +6,8 @@ use std::io;
 
 use thiserror::Error;
 
+use super::check::CheckError;
 use crate::protocol::code::ResponseCode;
-use crate::protocol::record::RecordError;
 
 /// Why an append was refused. Nothing was written.
 #[derive(Debug, Error)]
@@ -91,13 +91,18 @@ pub enum ReadError {
     /// The offset is outside `[min, max)` of the log (or the queue).
     #[error("offset {offset} outside [{min}, {max})")]
     OutOfRange { offset: u64, min: u64, max: u64 },
+    /// A queue read below the queue's minimum: retention deleted that range (RocketMQ's
+    /// `OFFSET_TOO_SMALL`); read again from `min`.
+    #[error("queue offset {offset} is below the queue's minimum {min}: the range was deleted")]
+    QueueOffsetTooSmall { offset: u64, min: u64 },
     /// The bytes at the offset are not the start of a message record (a blank marker, or an
     /// offset inside a record).
     #[error("no record starts at offset {offset}")]
     NotARecord { offset: u64 },
-    /// The record failed its checks; it is never served.
+    /// The record failed its checks (codec, CRC, physical offset, topic, canonical
+    /// properties); it is never served.
     #[error("corrupt record at offset {offset}: {error}")]
-    Corrupt { offset: u64, error: RecordError },
+    Corrupt { offset: u64, error: CheckError },
     #[error("read failed: {0}")]
     Io(#[from] io::Error),
 }
@@ -111,6 +116,10 @@ pub enum StoreError {
         #[source]
         source: io::Error,
     },
+    /// A live store holds the directory's `lock` file: it was rewritten while we waited
+    /// `waited_ms` (see `lock`).
+    #[error("store directory is locked by a live store (lock refreshed within {waited_ms} ms)")]
+    Locked { waited_ms: u64 },
     /// Recovery validated a record and then could not dispatch it.
     #[error("re-dispatch failed: {0}")]
     Redispatch(#[source] ReadError),

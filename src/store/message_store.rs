@@ -1,4 +1,5 @@
-//! `MessageStore`: the store a broker uses. Opening recovers (§4.6) and starts the background
+//! `MessageStore`: the store a broker uses. Opening takes the `lock` file (see `lock`), writes
+//! the abort file, recovers (§4.6) and starts the background
 //! tasks (dispatcher, CommitLog flush, logics flush, cleanup); `shutdown` stops them, flushes
 //! everything and removes the abort file.
 //!
@@ -26,7 +27,9 @@ use super::dispatch::dispatch_pending;
 use super::error::{PutError, PutStatus, ReadError, StoreError};
 use super::flush::{complete_waiters, flush_log, flush_logics};
 use super::index::Index;
+use super::lock::StoreLock;
 use super::message::PutMessage;
+use super::metadata::{Metadata, MetadataCell};
 use super::recovery::{recover, RecoveryReport};
 use super::segments::Segments;
 use super::shared::{FlushWaiter, Shared};
@@ -75,6 +78,15 @@ impl<E: Env> MessageStore<E> {
             config.batch_messages_max,
         );
         let abnormal = env.exists(&config.abort_path());
+        let lock = StoreLock::acquire(
+            &env,
+            &config.lock_path(),
+            &config.abort_path(),
+            abnormal,
+            config.lock_refresh_interval_ms,
+        )
+        .await?;
+        let metadata = Metadata::load(&env, &config.config_dir())?;
         let index = Index::open(
             env.clone(),
             config.index_dir(),
@@ -98,15 +110,14 @@ impl<E: Env> MessageStore<E> {
             disk_full: AtomicBool::new(false),
             used_pct: AtomicU64::new(0),
             dispatch_stalled: AtomicBool::new(false),
+            metadata: MetadataCell::new(metadata),
+            lock,
         });
         let report = recover(&shared, abnormal).await?;
         // Make the recovered state the durable baseline before taking writes.
         flush_logics(&shared, 0)
             .await
             .map_err(StoreError::io("checkpoint after recovery"))?;
-        env.write_file_atomic(&shared.config.abort_path(), b"")
-            .await
-            .map_err(StoreError::io("create abort file"))?;
         clean_round(&shared, env.now_millis(), false).map_err(StoreError::io("cleanup"))?;
         let tasks = vec![
             env.spawn("store-dispatch", super::dispatch::run(shared.clone())),
@@ -116,6 +127,8 @@ impl<E: Env> MessageStore<E> {
                 super::flush::run_logics(shared.clone()),
             ),
             env.spawn("store-cleanup", super::cleanup::run(shared.clone())),
+            env.spawn("store-metadata", run_metadata(shared.clone())),
+            env.spawn("store-lock", run_lock(shared.clone())),
         ];
         Ok(MessageStore {
             shared,
@@ -162,7 +175,9 @@ impl<E: Env> MessageStore<E> {
         let appended = s.log.append(messages, now)?;
         s.dispatch_wake.notify_one();
         let status = match s.config.flush_mode {
-            FlushMode::Sync if wait => self.wait_durable(appended.end_offset).await,
+            FlushMode::Sync if wait && !s.config.ack_before_sync_for_tests => {
+                self.wait_durable(appended.end_offset).await
+            }
             FlushMode::Sync => {
                 s.flush_wake.notify_one();
                 PutStatus::Ok
@@ -234,7 +249,8 @@ impl<E: Env> MessageStore<E> {
     }
 
     /// Up to `count` consume-queue entries of a queue from `from`, filtered by tag codes,
-    /// scanning at most `scan_max` entries.
+    /// scanning at most `scan_max` entries. `from` below the queue's minimum (deleted by
+    /// retention) is `QueueOffsetTooSmall`, never entries of another range.
     pub fn read_queue(
         &self,
         topic: &str,
@@ -245,6 +261,10 @@ impl<E: Env> MessageStore<E> {
         tags: Option<&BTreeSet<i64>>,
     ) -> Result<CqRead, ReadError> {
         match self.shared.existing_queue(&(topic.to_string(), queue_id)) {
+            Some(q) if from < q.min_offset() => Err(ReadError::QueueOffsetTooSmall {
+                offset: from,
+                min: q.min_offset(),
+            }),
             Some(q) => Ok(q.read(from, count, scan_max, tags)?),
             None => Ok(CqRead::default()),
         }
@@ -328,10 +348,32 @@ impl<E: Env> MessageStore<E> {
         Ok(())
     }
 
-    /// Stops the tasks, dispatches and flushes everything, removes the abort file.
+    /// A snapshot of the metadata files' contents as loaded and updated since.
+    pub fn metadata(&self) -> Metadata {
+        self.shared.metadata.snapshot()
+    }
+
+    /// Changes the metadata in memory; saved within `metadata_persist_interval_ms`, at
+    /// shutdown, or by [`MessageStore::persist_metadata`].
+    pub fn update_metadata<R>(&self, f: impl FnOnce(&mut Metadata) -> R) -> R {
+        self.shared.metadata.update(f)
+    }
+
+    /// Saves the metadata files now (each replaced atomically); durable when it returns.
+    pub async fn persist_metadata(&self) -> Result<(), StoreError> {
+        let s = &self.shared;
+        s.metadata
+            .persist(&s.env, &s.config.config_dir(), true)
+            .await
+            .map(drop)
+    }
+
+    /// Stops the tasks, dispatches and flushes everything, saves the metadata, removes the
+    /// lock and abort files.
     pub async fn shutdown(self) -> Result<(), StoreError> {
         let s = &self.shared;
         s.stopping.store(true, Ordering::Release);
+        s.lock.stop_refresh().await;
         for task in self.tasks.lock().drain(..) {
             task.abort();
         }
@@ -342,9 +384,40 @@ impl<E: Env> MessageStore<E> {
         flush_logics(s, 0)
             .await
             .map_err(StoreError::io("final logics flush"))?;
+        s.metadata
+            .persist(&s.env, &s.config.config_dir(), false)
+            .await?;
+        // The lock goes first: a lock file never outlives its abort file.
+        s.env
+            .remove_file(&s.config.lock_path())
+            .map_err(StoreError::io("remove lock file"))?;
         s.env
             .remove_file(&s.config.abort_path())
             .map_err(StoreError::io("remove abort file"))?;
         Ok(())
+    }
+}
+
+/// Saves changed metadata every `metadata_persist_interval_ms`.
+async fn run_metadata<E: Env>(shared: Arc<Shared<E>>) {
+    let interval = Duration::from_millis(shared.config.metadata_persist_interval_ms);
+    while !shared.is_stopping() {
+        shared.env.sleep(interval).await;
+        let dir = shared.config.config_dir();
+        if let Err(error) = shared.metadata.persist(&shared.env, &dir, false).await {
+            tracing::error!(%error, "saving metadata failed");
+        }
+    }
+}
+
+/// Rewrites the `lock` file every `lock_refresh_interval_ms` (the lease, see `lock`).
+async fn run_lock<E: Env>(shared: Arc<Shared<E>>) {
+    let interval = Duration::from_millis(shared.config.lock_refresh_interval_ms);
+    let path = shared.config.lock_path();
+    while !shared.is_stopping() {
+        shared.env.sleep(interval).await;
+        if let Err(error) = shared.lock.refresh(&shared.env, &path).await {
+            tracing::error!(%error, "refreshing the lock file failed");
+        }
     }
 }

@@ -3,7 +3,7 @@
 //! models power loss and torn writes) and on memmap2.
 //!
 //! Layout on disk (§4.1): `commitlog/{20-digit offset}`, `consumequeue/{topic}/{queue}/…`,
-//! `index/{yyyyMMddHHmmssSSS}`, `checkpoint`, `abort`, `config/*.json`.
+//! `index/{yyyyMMddHHmmssSSS}`, `checkpoint`, `abort`, `lock`, `config/*.json`.
 //!
 //! Durability model: a write is volatile until synced. The CommitLog is the truth; consume
 //! queues and the index are derived from it by the dispatcher and can always be rebuilt from
@@ -23,6 +23,7 @@ pub(crate) mod error;
 mod flush;
 mod index;
 mod index_file;
+mod lock;
 mod message;
 mod message_store;
 pub mod metadata;
@@ -40,7 +41,8 @@ pub use consume_queue::{java_hash, tags_code, CqEntry, CqRead, ENTRY_BYTES as CQ
 pub use error::{IllegalReason, PutError, PutStatus, ReadError, StoreError};
 pub use flush::{dirty_pages, should_flush};
 pub use index_file::key_hash;
+pub use lock::LEASE_BEATS;
 pub use message::PutMessage;
 pub use message_store::{MessageStore, PutResult};
-pub use recovery::RecoveryReport;
+pub use recovery::{LogEndReason, RecoveryReport};
 pub use segments::segment_name;

@@ -18,10 +18,10 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 
-use super::check::Entry;
+use super::check::{CheckError, Entry};
 use super::checkpoint::Checkpoint;
 use super::dispatch::dispatch_pending;
-use super::error::StoreError;
+use super::error::{ReadError, StoreError};
 use super::shared::Shared;
 use crate::env::Env;
 use crate::protocol::record::DecodeOptions;
@@ -36,7 +36,7 @@ pub struct RecoveryReport {
     /// The recovered end of the log.
     pub log_end: u64,
     /// Why the walk stopped before the end of the last file (None: a clean end — zeros).
-    pub stopped_because: Option<String>,
+    pub stopped_because: Option<LogEndReason>,
     /// Non-zero bytes zeroed after the end in the CommitLog.
     pub log_bytes_zeroed: u64,
     /// Whole CommitLog files removed after the end.
@@ -45,6 +45,35 @@ pub struct RecoveryReport {
     pub queue_entries_dropped: u64,
     /// Records re-dispatched to consume queues and index.
     pub redispatched: u64,
+}
+
+/// Why recovery ended the log where it did, when it was not at zeros or the last file's end.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LogEndReason {
+    /// A blank marker that does not close its file exactly: a torn or stale marker.
+    #[error("blank marker of {len} bytes does not close the file")]
+    BlankNotClosingFile { len: usize },
+    /// Bytes that fail the record checks (codec, CRC, physical offset, topic, properties).
+    #[error("invalid record: {0}")]
+    Invalid(CheckError),
+    /// Not the start of a record: a declared size below the minimum or past the file's end.
+    #[error("not a record start")]
+    NotARecord,
+    /// The file system failed the read; the log ends before what could not be read.
+    #[error("read failed: {0:?}")]
+    Io(std::io::ErrorKind),
+}
+
+impl LogEndReason {
+    fn from_read(error: ReadError) -> Self {
+        match error {
+            ReadError::Corrupt { error, .. } => LogEndReason::Invalid(error),
+            ReadError::NotARecord { .. }
+            | ReadError::OutOfRange { .. }
+            | ReadError::QueueOffsetTooSmall { .. } => LogEndReason::NotARecord,
+            ReadError::Io(e) => LogEndReason::Io(e.kind()),
+        }
+    }
 }
 
 pub(crate) async fn recover<E: Env>(
@@ -118,7 +147,10 @@ fn log_report(report: &RecoveryReport) {
             log_end = report.log_end,
             zeroed_bytes = report.log_bytes_zeroed,
             removed_segments = report.log_segments_removed,
-            why = report.stopped_because.as_deref().unwrap_or("zeros"),
+            why = %report
+                .stopped_because
+                .as_ref()
+                .map_or("zeros".to_string(), |why| why.to_string()),
             "commitlog truncated at the first invalid record"
         );
     }
@@ -164,7 +196,7 @@ fn first_timestamp<E: Env>(shared: &Shared<E>, start: u64) -> Option<i64> {
 
 /// Walks checked records from `from`; returns the end and why it stopped there (if not at
 /// zeros or the end of the last file).
-fn walk<E: Env>(shared: &Shared<E>, from: u64) -> (u64, Option<String>) {
+fn walk<E: Env>(shared: &Shared<E>, from: u64) -> (u64, Option<LogEndReason>) {
     let segments = shared.log.segments();
     let size = segments.segment_bytes();
     let Some(last) = segments.last_start() else {
@@ -186,16 +218,11 @@ fn walk<E: Env>(shared: &Shared<E>, from: u64) -> (u64, Option<String>) {
                 at = seg_end;
             }
             Ok((Entry::Blank { len }, _)) => {
-                return (
-                    at,
-                    Some(format!(
-                        "blank marker of {len} bytes does not close the file"
-                    )),
-                )
+                return (at, Some(LogEndReason::BlankNotClosingFile { len }))
             }
             Err(error) => {
                 let zeros = is_zero(shared, at, seg_end);
-                return (at, (!zeros).then(|| error.to_string()));
+                return (at, (!zeros).then(|| LogEndReason::from_read(error)));
             }
         }
     }

@@ -14,6 +14,8 @@ use super::commitlog::{CommitLog, QueueKey};
 use super::config::StoreConfig;
 use super::consume_queue::ConsumeQueue;
 use super::index::Index;
+use super::lock::StoreLock;
+use super::metadata::MetadataCell;
 use crate::env::Env;
 
 /// A SYNC_FLUSH put waiting for `[.., target)` to be durable.
@@ -42,6 +44,10 @@ pub(crate) struct Shared<E: Env> {
     pub used_pct: AtomicU64,
     /// The dispatcher hit a record it could not read in the live log and stopped.
     pub dispatch_stalled: AtomicBool,
+    /// topics, consumer offsets, subscription groups, delay offsets (`config/*.json`).
+    pub metadata: MetadataCell,
+    /// The `lock` file's lease.
+    pub lock: StoreLock,
 }
 
 impl<E: Env> Shared<E> {

@@ -32,6 +32,8 @@ pub struct DiskStats {
     pub bytes_written: u64,
     /// Bytes made durable by syncs (whole pages: sync works on pages).
     pub bytes_synced: u64,
+    /// Segment syncs started (fsync/msync calls), failed ones included.
+    pub syncs: u64,
     /// Injected EIO errors returned.
     pub eio_injected: u64,
     /// `StorageFull` errors returned.

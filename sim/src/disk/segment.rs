@@ -74,6 +74,7 @@ impl Segment for SimSegment {
         async move {
             let (pages, latency_ms, generation, token) = {
                 let mut state = disk.state.lock();
+                state.stats.syncs += 1;
                 let end = range.end.min(state.data(inode).len());
                 let pages = page_span(range.start, end.saturating_sub(range.start));
                 let probability = state.faults.sync_eio_probability;
