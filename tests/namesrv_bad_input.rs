@@ -10,9 +10,9 @@ use namesrv_common::{
     call, client, config_in, ok, register_body, register_header, register_request, route,
 };
 use rocketsim::env::Env;
-use rocketsim::namesrv::header::{KvConfigHeader, QueryDataVersionHeader};
 use rocketsim::namesrv::Namesrv;
 use rocketsim::protocol::body::BodyLimits;
+use rocketsim::protocol::header::{KvConfigHeader, QueryDataVersionHeader};
 use rocketsim::protocol::{RemotingCommand, RequestCode, ResponseCode};
 use std::net::SocketAddr;
 use std::path::PathBuf;

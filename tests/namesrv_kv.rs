@@ -7,9 +7,9 @@ mod support;
 
 use namesrv_common::{call, client, ok, register_request, route};
 use rocketsim::env::{Fs, Net};
-use rocketsim::namesrv::header::{KvConfigHeader, KvValueHeader};
 use rocketsim::namesrv::{Namesrv, NamesrvConfig, ORDER_TOPIC_CONFIG};
 use rocketsim::protocol::body::KvTable;
+use rocketsim::protocol::header::{KvConfigHeader, KvValueHeader};
 use rocketsim::protocol::{RemotingCommand, RequestCode, ResponseCode};
 use std::path::Path;
 use std::time::Duration;

@@ -25,8 +25,8 @@ use parking_lot::Mutex;
 
 use super::TopicConfigTable;
 use crate::env::Env;
-use crate::namesrv::header::{QueryDataVersionHeader, QueryDataVersionResponseHeader};
 use crate::protocol::body::{BodyError, KvTable, RegisterBrokerBody};
+use crate::protocol::header::{QueryDataVersionHeader, QueryDataVersionResponseHeader};
 use crate::protocol::header::{
     RegisterBrokerHeader, RegisterBrokerResponseHeader, UnregisterBrokerHeader,
 };

@@ -5,11 +5,11 @@ use std::io;
 use std::sync::Arc;
 
 use super::error::NamesrvError;
-use super::header::{
-    perm_count_field, BrokerNameHeader, DeleteTopicHeader, KvConfigHeader, KvValueHeader,
-};
 use super::state::State;
 use crate::env::Env;
+use crate::protocol::header::{
+    perm_count_field, BrokerNameHeader, DeleteTopicHeader, KvConfigHeader, KvValueHeader,
+};
 
 use crate::protocol::{HeaderError, RemotingCommand, RequestCode, ResponseCode};
 use crate::remoting::RequestContext;

@@ -18,7 +18,6 @@
 mod admin;
 mod config;
 mod error;
-pub mod header;
 pub mod kv_config;
 mod register;
 mod route;

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use super::error::NamesrvError;
-use super::header::{QueryDataVersionHeader, QueryDataVersionResponseHeader};
 use super::kv_config::ORDER_TOPIC_CONFIG;
 use super::state::State;
 use super::table::Registration;
 use crate::env::Env;
 use crate::protocol::body::{fastjson, DataVersion, RegisterBrokerBody};
+use crate::protocol::header::{QueryDataVersionHeader, QueryDataVersionResponseHeader};
 use crate::protocol::header::{
     RegisterBrokerHeader, RegisterBrokerResponseHeader, UnregisterBrokerHeader,
 };

@@ -6,11 +6,11 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use super::error::NamesrvError;
-use super::header::ClusterHeader;
 use super::kv_config::ORDER_TOPIC_CONFIG;
 use super::state::State;
 use crate::env::Env;
 use crate::protocol::body::JsonStyle;
+use crate::protocol::header::ClusterHeader;
 use crate::protocol::header::GetRouteInfoHeader;
 use crate::protocol::{RemotingCommand, ResponseCode};
 use crate::remoting::RequestContext;

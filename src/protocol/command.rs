@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 
 use super::code::{LanguageCode, RequestCode, ResponseCode};
-use super::header::CommandHeader;
 use super::HeaderError;
+use crate::protocol::header::CommandHeader;
 
 /// `flag` bit 0: the command is a response (RocketMQ's RPC_TYPE).
 pub const FLAG_RESPONSE: i32 = 1;

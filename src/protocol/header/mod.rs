@@ -8,12 +8,17 @@
 
 mod field;
 mod namesrv;
+mod namesrv_admin;
 mod offset;
 mod pull;
 mod send;
 
 pub use namesrv::{
     GetRouteInfoHeader, RegisterBrokerHeader, RegisterBrokerResponseHeader, UnregisterBrokerHeader,
+};
+pub use namesrv_admin::{
+    perm_count_field, BrokerNameHeader, ClusterHeader, DeleteTopicHeader, KvConfigHeader,
+    KvValueHeader, QueryDataVersionHeader, QueryDataVersionResponseHeader,
 };
 pub use offset::{
     GetMaxOffsetHeader, GetMaxOffsetResponseHeader, GetMinOffsetHeader, GetMinOffsetResponseHeader,

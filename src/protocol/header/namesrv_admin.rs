@@ -1,47 +1,10 @@
-//! Custom headers of the name-server requests that `protocol::header` does not define yet
-//! (QUERY_DATA_VERSION, KV, write permission, topic deletion, topics by cluster). They follow
-//! the same rules (Java field names, lenient reads, typed errors) and belong in
-//! `protocol::header` once that module is open for them; they live here to keep this change
-//! to files the name server owns.
+//! Custom headers of the name server's administrative requests: QUERY_DATA_VERSION, KV
+//! config, write permission, topic deletion, topics by cluster. Java field names, lenient
+//! reads, typed errors, like the other headers.
 
-use std::fmt::Display;
-use std::str::FromStr;
-
-use crate::protocol::header::CommandHeader;
+use super::field::{opt, put, req};
+use super::CommandHeader;
 use crate::protocol::{ExtFields, HeaderError};
-
-fn opt<T: FromStr>(ext: &ExtFields, field: &'static str) -> Result<Option<T>, HeaderError> {
-    let Some(text) = ext.get(field) else {
-        return Ok(None);
-    };
-    text.parse().map(Some).map_err(|_| HeaderError::Invalid {
-        field,
-        value: text.to_owned(),
-    })
-}
-
-fn req<T: FromStr>(ext: &ExtFields, field: &'static str) -> Result<T, HeaderError> {
-    opt(ext, field)?.ok_or(HeaderError::Missing { field })
-}
-
-/// Booleans as Java writes them, or `1`/`0` as the C++ client does (§11), any case.
-fn opt_bool(ext: &ExtFields, field: &'static str) -> Result<Option<bool>, HeaderError> {
-    let Some(text) = ext.get(field) else {
-        return Ok(None);
-    };
-    match text.to_ascii_lowercase().as_str() {
-        "true" | "1" => Ok(Some(true)),
-        "false" | "0" => Ok(Some(false)),
-        _ => Err(HeaderError::Invalid {
-            field,
-            value: text.to_owned(),
-        }),
-    }
-}
-
-fn put(ext: &mut ExtFields, field: &'static str, value: impl Display) {
-    ext.insert(field, value.to_string());
-}
 
 /// QUERY_DATA_VERSION (322); the body is the broker's `DataVersion` JSON.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,7 +45,7 @@ impl CommandHeader for QueryDataVersionResponseHeader {
     }
 
     fn read(ext: &ExtFields) -> Result<Self, HeaderError> {
-        let changed = opt_bool(ext, "changed")?.ok_or(HeaderError::Missing { field: "changed" })?;
+        let changed = req::<bool>(ext, "changed")?;
         Ok(QueryDataVersionResponseHeader { changed })
     }
 }
