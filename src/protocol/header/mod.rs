@@ -14,7 +14,8 @@ mod pull;
 mod send;
 
 pub use namesrv::{
-    GetRouteInfoHeader, RegisterBrokerHeader, RegisterBrokerResponseHeader, UnregisterBrokerHeader,
+    BrokerIdentityHeader, GetRouteInfoHeader, RegisterBrokerHeader, RegisterBrokerResponseHeader,
+    UnregisterBrokerHeader,
 };
 pub use namesrv_admin::{
     perm_count_field, BrokerNameHeader, ClusterHeader, DeleteTopicHeader, KvConfigHeader,

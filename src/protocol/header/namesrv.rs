@@ -74,16 +74,19 @@ impl CommandHeader for RegisterBrokerResponseHeader {
     }
 }
 
-/// UNREGISTER_BROKER (104).
+/// Who a broker is: the header of UNREGISTER_BROKER (104) and QUERY_DATA_VERSION (322).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UnregisterBrokerHeader {
+pub struct BrokerIdentityHeader {
     pub broker_name: String,
     pub broker_addr: String,
     pub cluster_name: String,
     pub broker_id: i64,
 }
 
-impl CommandHeader for UnregisterBrokerHeader {
+/// UNREGISTER_BROKER (104).
+pub type UnregisterBrokerHeader = BrokerIdentityHeader;
+
+impl CommandHeader for BrokerIdentityHeader {
     fn write(&self, ext: &mut ExtFields) {
         put(ext, "brokerName", &self.broker_name);
         put(ext, "brokerAddr", &self.broker_addr);
@@ -92,7 +95,7 @@ impl CommandHeader for UnregisterBrokerHeader {
     }
 
     fn read(ext: &ExtFields) -> Result<Self, HeaderError> {
-        Ok(UnregisterBrokerHeader {
+        Ok(BrokerIdentityHeader {
             broker_name: req(ext, "brokerName")?,
             broker_addr: req(ext, "brokerAddr")?,
             cluster_name: req(ext, "clusterName")?,

@@ -6,32 +6,8 @@ use super::field::{opt, put, req};
 use super::CommandHeader;
 use crate::protocol::{ExtFields, HeaderError};
 
-/// QUERY_DATA_VERSION (322); the body is the broker's `DataVersion` JSON.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct QueryDataVersionHeader {
-    pub broker_name: String,
-    pub broker_addr: String,
-    pub cluster_name: String,
-    pub broker_id: i64,
-}
-
-impl CommandHeader for QueryDataVersionHeader {
-    fn write(&self, ext: &mut ExtFields) {
-        put(ext, "brokerName", &self.broker_name);
-        put(ext, "brokerAddr", &self.broker_addr);
-        put(ext, "clusterName", &self.cluster_name);
-        put(ext, "brokerId", self.broker_id);
-    }
-
-    fn read(ext: &ExtFields) -> Result<Self, HeaderError> {
-        Ok(QueryDataVersionHeader {
-            broker_name: req(ext, "brokerName")?,
-            broker_addr: req(ext, "brokerAddr")?,
-            cluster_name: req(ext, "clusterName")?,
-            broker_id: req(ext, "brokerId")?,
-        })
-    }
-}
+/// QUERY_DATA_VERSION (322): the same fields as UNREGISTER_BROKER.
+pub type QueryDataVersionHeader = super::namesrv::BrokerIdentityHeader;
 
 /// QUERY_DATA_VERSION response; the body is the version the name server holds, if any.
 #[derive(Clone, Debug, PartialEq, Eq)]
