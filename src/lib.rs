@@ -11,3 +11,4 @@ pub mod env;
 pub mod namesrv;
 pub mod protocol;
 pub mod remoting;
+pub mod store;

@@ -14,6 +14,8 @@
 pub mod disk;
 pub mod env;
 mod netstate;
+pub mod runner;
+pub mod scenario;
 mod task;
 pub mod trace;
 pub mod world;

@@ -1,1 +1,354 @@
-fn main() {}
+//! `rocketsim`: run seeded simulations of a rocketsim cluster from scenario files.
+//!
+//! Thin: parses the command line, loads the scenario, calls `runner`, prints, exits with the
+//! contract's code (see `runner`).
+
+use clap::{Parser, Subcommand};
+use rocketsim_sim::first_divergence;
+use rocketsim_sim::runner::{self, RunReport, EXIT_NONDETERMINISM, EXIT_PASS, EXIT_USAGE};
+use rocketsim_sim::scenario::{self, Scenario};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+#[derive(Parser)]
+#[command(
+    name = "rocketsim",
+    version,
+    about = "Deterministic simulation of a RocketMQ-compatible cluster"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run one scenario with one seed.
+    Run {
+        /// The scenario file.
+        file: PathBuf,
+        /// The seed: the same seed reproduces the same run exactly.
+        #[arg(long)]
+        seed: u64,
+        /// Write the event trace as JSON lines to this file.
+        #[arg(long)]
+        trace: Option<PathBuf>,
+    },
+    /// Run a range of seeds of a scenario file (or of every file in a directory).
+    Sweep {
+        /// A scenario file or a directory of them.
+        path: PathBuf,
+        /// Seeds as `A..B` (B excluded) or `A..=B`.
+        #[arg(long)]
+        seeds: String,
+        /// Runs at once (default: the number of cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
+    /// Run one seed twice and compare the full event traces.
+    CheckDeterminism {
+        /// The scenario file.
+        file: PathBuf,
+        /// The seed.
+        #[arg(long)]
+        seed: u64,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() {
+                EXIT_USAGE
+            } else {
+                EXIT_PASS
+            };
+            let _ = error.print();
+            return exit(code);
+        }
+    };
+    let code = match cli.command {
+        Command::Run { file, seed, trace } => run(&file, seed, trace.as_deref()),
+        Command::Sweep { path, seeds, jobs } => sweep(&path, &seeds, jobs),
+        Command::CheckDeterminism { file, seed } => check_determinism(&file, seed),
+    };
+    exit(code)
+}
+
+fn exit(code: i32) -> ExitCode {
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+fn load(file: &Path) -> Result<Arc<Scenario>, i32> {
+    scenario::load(file).map(Arc::new).map_err(|error| {
+        eprintln!("rocketsim: {error}");
+        EXIT_USAGE
+    })
+}
+
+fn reproduce_command(file: &Path, seed: u64) -> String {
+    format!(
+        "cargo run --release --bin rocketsim -- run {} --seed {seed}",
+        file.display()
+    )
+}
+
+fn run(file: &Path, seed: u64, trace: Option<&Path>) -> i32 {
+    let scenario = match load(file) {
+        Ok(scenario) => scenario,
+        Err(code) => return code,
+    };
+    println!("seed: {seed}");
+    println!("scenario: {}", file.display());
+    let options = toml::to_string(&*scenario).unwrap_or_else(|e| format!("<unprintable: {e}>"));
+    println!("options:");
+    for line in options.lines() {
+        println!("    {line}");
+    }
+    let report = runner::run_scenario(&scenario, seed, trace.is_some(), true);
+    if let Some(path) = trace {
+        if let Err(error) = write_trace(path, &report) {
+            eprintln!("rocketsim: cannot write trace {}: {error}", path.display());
+            return EXIT_USAGE;
+        }
+    }
+    for line in report.violation_lines() {
+        println!("{line}");
+    }
+    if !report.passed() {
+        println!("reproduce: {}", reproduce_command(file, seed));
+    }
+    println!("{}", report.final_line());
+    report.exit_code()
+}
+
+fn write_trace(path: &Path, report: &RunReport) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    for event in report.trace.iter().flatten() {
+        serde_json::to_writer(&mut out, event)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+}
+
+fn check_determinism(file: &Path, seed: u64) -> i32 {
+    let scenario = match load(file) {
+        Ok(scenario) => scenario,
+        Err(code) => return code,
+    };
+    let first = runner::run_scenario(&scenario, seed, true, false);
+    let second = runner::run_scenario(&scenario, seed, true, false);
+    let (a, b) = (
+        first.trace.as_deref().unwrap_or(&[]),
+        second.trace.as_deref().unwrap_or(&[]),
+    );
+    let diverged = first.trace_hash != second.trace_hash || first_divergence(a, b).is_some();
+    if diverged {
+        println!(
+            "NONDETERMINISM: seed {seed} gave trace {:016x} ({} events) then {:016x} ({} events)",
+            first.trace_hash, first.events, second.trace_hash, second.events
+        );
+        if let Some(index) = first_divergence(a, b) {
+            println!("first divergence at event {index}:");
+            println!(
+                "  run 1: {}",
+                a.get(index)
+                    .map_or("<end of trace>".into(), ToString::to_string)
+            );
+            println!(
+                "  run 2: {}",
+                b.get(index)
+                    .map_or("<end of trace>".into(), ToString::to_string)
+            );
+        }
+        println!(
+            "reproduce: cargo run --release --bin rocketsim -- check-determinism {} --seed {seed}",
+            file.display()
+        );
+        println!(
+            "{} determinism=diverged",
+            first.final_line().replacen("result=pass", "result=fail", 1)
+        );
+        return EXIT_NONDETERMINISM;
+    }
+    println!("{} determinism=ok", first.final_line());
+    first.exit_code()
+}
+
+fn parse_seeds(text: &str) -> Option<std::ops::Range<u64>> {
+    if let Some((a, b)) = text.split_once("..=") {
+        let (a, b) = (a.trim().parse::<u64>().ok()?, b.trim().parse::<u64>().ok()?);
+        return (a <= b).then(|| a..b.saturating_add(1));
+    }
+    let (a, b) = text.split_once("..")?;
+    let (a, b) = (a.trim().parse::<u64>().ok()?, b.trim().parse::<u64>().ok()?);
+    (a < b).then_some(a..b)
+}
+
+fn scenario_files(path: &Path) -> Result<Vec<PathBuf>, String> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let entries = std::fs::read_dir(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+struct SweepRow {
+    file: PathBuf,
+    seeds: u64,
+    failed: Vec<(u64, i32, String)>,
+    wall_secs: f64,
+    virtual_secs: f64,
+}
+
+fn sweep(path: &Path, seeds: &str, jobs: Option<usize>) -> i32 {
+    let Some(range) = parse_seeds(seeds) else {
+        eprintln!("rocketsim: --seeds {seeds:?}: expected A..B or A..=B with A < B");
+        return EXIT_USAGE;
+    };
+    let files = match scenario_files(path) {
+        Ok(files) if !files.is_empty() => files,
+        Ok(_) => {
+            eprintln!("rocketsim: {}: no scenario files", path.display());
+            return EXIT_USAGE;
+        }
+        Err(error) => {
+            eprintln!("rocketsim: {error}");
+            return EXIT_USAGE;
+        }
+    };
+    let jobs = jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let started = std::time::Instant::now();
+    let mut rows = Vec::new();
+    for file in &files {
+        let scenario = match load(file) {
+            Ok(scenario) => scenario,
+            Err(code) => return code,
+        };
+        rows.push(sweep_one(file, &scenario, range.clone(), jobs));
+    }
+    print_table(&rows);
+    let total: u64 = rows.iter().map(|r| r.seeds).sum();
+    let failed: u64 = rows.iter().map(|r| r.failed.len() as u64).sum();
+    let virtual_secs: f64 = rows.iter().map(|r| r.virtual_secs).sum();
+    println!(
+        "seeds={total} passed={} failed={failed} wall_s={:.3} virtual_s={virtual_secs:.3}",
+        total - failed,
+        started.elapsed().as_secs_f64()
+    );
+    if failed > 0 {
+        1
+    } else {
+        EXIT_PASS
+    }
+}
+
+fn sweep_one(
+    file: &Path,
+    scenario: &Arc<Scenario>,
+    range: std::ops::Range<u64>,
+    jobs: usize,
+) -> SweepRow {
+    let total = range.end - range.start;
+    let next = AtomicU64::new(range.start);
+    let done = AtomicU64::new(0);
+    let results: Mutex<Vec<(u64, i32, f64, f64)>> = Mutex::new(Vec::new());
+    let started = std::time::Instant::now();
+    println!(
+        "sweep {}: seeds {}..{} on {jobs} threads",
+        file.display(),
+        range.start,
+        range.end
+    );
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.min(total as usize) {
+            scope.spawn(|| loop {
+                let seed = next.fetch_add(1, Ordering::Relaxed);
+                if seed >= range.end {
+                    return;
+                }
+                let report = runner::run_scenario(scenario, seed, false, false);
+                if !report.passed() {
+                    let why = report
+                        .violation_lines()
+                        .into_iter()
+                        .next()
+                        .unwrap_or_default();
+                    println!("  seed {seed} FAILED (exit {}): {why}", report.exit_code());
+                    println!("    reproduce: {}", reproduce_command(file, seed));
+                }
+                let entry = (
+                    seed,
+                    report.exit_code(),
+                    report.wall_secs,
+                    report.virtual_secs,
+                );
+                results
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(entry);
+                let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+                if finished.is_multiple_of((total / 10).max(1)) || finished == total {
+                    println!(
+                        "  [{finished}/{total}] {:.1}s",
+                        started.elapsed().as_secs_f64()
+                    );
+                }
+            });
+        }
+    });
+    let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut failed: Vec<(u64, i32, String)> = results
+        .iter()
+        .filter(|(_, code, _, _)| *code != EXIT_PASS)
+        .map(|&(seed, code, _, _)| (seed, code, reproduce_command(file, seed)))
+        .collect();
+    failed.sort();
+    SweepRow {
+        file: file.to_path_buf(),
+        seeds: total,
+        failed,
+        wall_secs: started.elapsed().as_secs_f64(),
+        virtual_secs: results.iter().map(|r| r.3).sum(),
+    }
+}
+
+fn print_table(rows: &[SweepRow]) {
+    println!();
+    println!(
+        "{:<40} {:>6} {:>6} {:>6} {:>9} {:>12} {:>10}",
+        "scenario", "seeds", "passed", "failed", "wall_s", "virtual_s", "speedup"
+    );
+    for row in rows {
+        let speedup = if row.wall_secs > 0.0 {
+            row.virtual_secs / row.wall_secs
+        } else {
+            0.0
+        };
+        println!(
+            "{:<40} {:>6} {:>6} {:>6} {:>9.2} {:>12.1} {:>9.0}x",
+            row.file.display(),
+            row.seeds,
+            row.seeds - row.failed.len() as u64,
+            row.failed.len(),
+            row.wall_secs,
+            row.virtual_secs,
+            speedup
+        );
+        for (seed, code, command) in &row.failed {
+            println!("    seed {seed} exit {code}: {command}");
+        }
+    }
+    println!();
+}

@@ -26,6 +26,51 @@ pub enum TransactionType {
     Rollback,
 }
 
+/// The raw-bits accessors both flag words share: unknown bits are kept, never dropped.
+macro_rules! flag_word {
+    ($name:ident) => {
+        impl $name {
+            /// The flag word exactly as it appears on the wire.
+            pub const fn from_bits(bits: u32) -> Self {
+                Self(bits)
+            }
+
+            /// The raw bits, unknown ones included.
+            pub const fn bits(self) -> u32 {
+                self.0
+            }
+
+            /// The bits reinterpreted as the wire's signed `int32`.
+            pub const fn from_wire(value: i32) -> Self {
+                Self(value as u32)
+            }
+
+            /// The bits as the wire's signed `int32`.
+            pub const fn to_wire(self) -> i32 {
+                self.0 as i32
+            }
+
+            /// True if every bit of `other` is set in `self`.
+            pub const fn contains(self, other: Self) -> bool {
+                self.0 & other.0 == other.0
+            }
+
+            /// Returns `self` with the bits of `other` set (`on`) or cleared.
+            #[must_use]
+            pub const fn with(self, other: Self, on: bool) -> Self {
+                if on {
+                    Self(self.0 | other.0)
+                } else {
+                    Self(self.0 & !other.0)
+                }
+            }
+        }
+    };
+}
+
+flag_word!(SysFlag);
+flag_word!(PullSysFlag);
+
 impl SysFlag {
     /// The body is compressed (zlib in 4.9; the codec in bits 8–10 on 5.x).
     pub const COMPRESSED: Self = Self(0x1);
@@ -43,41 +88,6 @@ impl SysFlag {
     pub const INNER_BATCH: Self = Self(0x80);
     /// 5.x: bits 8–10, the compression codec. Preserved, not interpreted.
     pub const COMPRESSION_TYPE_MASK: Self = Self(0x700);
-
-    /// The flag word exactly as it appears on the wire.
-    pub const fn from_bits(bits: u32) -> Self {
-        Self(bits)
-    }
-
-    /// The raw bits, unknown ones included.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-
-    /// The bits reinterpreted as the wire's signed `int32`.
-    pub const fn from_wire(value: i32) -> Self {
-        Self(value as u32)
-    }
-
-    /// The bits as the wire's signed `int32`.
-    pub const fn to_wire(self) -> i32 {
-        self.0 as i32
-    }
-
-    /// True if every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-
-    /// Returns `self` with the bits of `other` set (`on`) or cleared.
-    #[must_use]
-    pub const fn with(self, other: Self, on: bool) -> Self {
-        if on {
-            Self(self.0 | other.0)
-        } else {
-            Self(self.0 & !other.0)
-        }
-    }
 
     pub const fn is_compressed(self) -> bool {
         self.contains(Self::COMPRESSED)
@@ -150,35 +160,6 @@ impl PullSysFlag {
     pub const CLASS_FILTER: Self = Self(0x8);
     /// The request comes from a lite pull consumer.
     pub const LITE_PULL: Self = Self(0x10);
-
-    pub const fn from_bits(bits: u32) -> Self {
-        Self(bits)
-    }
-
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-
-    pub const fn from_wire(value: i32) -> Self {
-        Self(value as u32)
-    }
-
-    pub const fn to_wire(self) -> i32 {
-        self.0 as i32
-    }
-
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-
-    #[must_use]
-    pub const fn with(self, other: Self, on: bool) -> Self {
-        if on {
-            Self(self.0 | other.0)
-        } else {
-            Self(self.0 & !other.0)
-        }
-    }
 
     /// The flag word a consumer builds for a pull, as the Java client's `buildSysFlag` does.
     pub const fn build(

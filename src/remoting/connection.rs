@@ -12,7 +12,7 @@ use super::dispatch::{Dispatcher, RequestContext};
 use super::error::RpcError;
 use crate::env::{Clock, Conn, ConnRead, ConnWrite, Env, Task};
 use crate::protocol::{frame, DecodeError, Kind, RemotingCommand, ResponseCode};
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use parking_lot::Mutex;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -361,19 +361,15 @@ fn decode_available<E: Env>(
     buf: &mut BytesMut,
     connection: &Connection,
 ) -> Result<(), DecodeError> {
-    loop {
-        let Some(len) = frame::peek_len(buf)? else {
-            return Ok(());
-        };
-        if buf.len() < len {
-            // The length was checked against FRAME_BYTES_MAX, so this reservation is bounded.
-            buf.reserve(len - buf.len());
-            return Ok(());
-        }
-        let (command, used) = frame::decode(&buf[..len])?;
-        buf.advance(used);
+    // The body of each command shares the read buffer's allocation: bodies are not copied.
+    while let Some(command) = frame::decode_buf(buf)? {
         connection.on_command(env, command);
     }
+    if let Some(len) = frame::peek_len(buf)? {
+        // The length was checked against FRAME_BYTES_MAX, so this reservation is bounded.
+        buf.reserve(len.saturating_sub(buf.len()));
+    }
+    Ok(())
 }
 
 async fn write_loop<W: ConnWrite>(

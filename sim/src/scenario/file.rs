@@ -1,10 +1,10 @@
 //! The scenario file format and its validation.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// A parsed, validated scenario.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// What is being simulated and for how long.
@@ -18,7 +18,7 @@ pub struct Scenario {
 }
 
 /// The `[scenario]` table.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Header {
     /// Name printed in reports.
@@ -35,7 +35,7 @@ pub struct Header {
 }
 
 /// Built-in workloads.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum Workload {
     /// Clients call an echo server over the remoting layer and check every answer.
@@ -43,7 +43,7 @@ pub enum Workload {
 }
 
 /// The `[rpc]` table.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RpcOptions {
     /// Number of client nodes.
@@ -71,7 +71,7 @@ impl Default for RpcOptions {
 }
 
 /// One step of the fault schedule.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultStep {
     /// When, in virtual seconds from the start.
@@ -81,12 +81,12 @@ pub struct FaultStep {
     /// The node it happens to (`server`, `client-1`, …).
     pub node: String,
     /// For `clock-step`: milliseconds to add to the node's wall clock (may be negative).
-    #[serde(default)]
-    pub ms: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ms: Option<i64>,
 }
 
 /// Faults the runner can inject at this stage.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum FaultAction {
     /// Kill the node's process (its disk keeps volatile data).
@@ -142,7 +142,7 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     })?;
     let scenario: Scenario = toml::from_str(&text).map_err(|e| ScenarioError::Parse {
         path: path.to_path_buf(),
-        message: e.to_string().trim_end().replace('\n', " | "),
+        message: describe(&text, &e),
     })?;
     validate(&scenario).map_err(|(key, problem)| ScenarioError::Invalid {
         path: path.to_path_buf(),
@@ -159,6 +159,19 @@ pub fn node_names(scenario: &Scenario) -> Vec<String> {
     names
 }
 
+/// "line N: message (at `text of the line`)" from a TOML error.
+fn describe(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message().trim_end();
+    match error.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            let line_text = text.lines().nth(line - 1).unwrap_or("").trim();
+            format!("line {line}: {message} (at `{line_text}`)")
+        }
+        None => message.to_string(),
+    }
+}
+
 fn validate(scenario: &Scenario) -> Result<(), (String, String)> {
     let rpc = &scenario.rpc;
     if rpc.clients == 0 || rpc.clients > 64 {
@@ -171,20 +184,41 @@ fn validate(scenario: &Scenario) -> Result<(), (String, String)> {
         return Err(("rpc.body_bytes_max".into(), "at most 4 MiB".into()));
     }
     if rpc.call_timeout_ms == 0 || rpc.unsupported_one_in == 0 {
-        return Err(("rpc".into(), "call_timeout_ms and unsupported_one_in must be > 0".into()));
+        return Err((
+            "rpc".into(),
+            "call_timeout_ms and unsupported_one_in must be > 0".into(),
+        ));
     }
     if scenario.scenario.safety_s == 0 || scenario.scenario.liveness_s == 0 {
-        return Err(("scenario".into(), "safety_s and liveness_s must be > 0".into()));
+        return Err((
+            "scenario".into(),
+            "safety_s and liveness_s must be > 0".into(),
+        ));
     }
     let names = node_names(scenario);
     for (index, step) in scenario.faults.iter().enumerate() {
         let key = format!("faults[{index}]");
         if !names.contains(&step.node) {
             let known = names.join(", ");
-            return Err((format!("{key}.node"), format!("no node named {:?} (nodes: {known})", step.node)));
+            return Err((
+                format!("{key}.node"),
+                format!("no node named {:?} (nodes: {known})", step.node),
+            ));
         }
         if !(step.at_s >= 0.0 && step.at_s <= scenario.scenario.safety_s as f64) {
-            return Err((format!("{key}.at_s"), "must lie within the safety phase".into()));
+            return Err((
+                format!("{key}.at_s"),
+                "must lie within the safety phase".into(),
+            ));
+        }
+        let needs_ms = step.action == FaultAction::ClockStep;
+        if needs_ms != step.ms.is_some() {
+            let problem = if needs_ms {
+                "clock-step needs `ms`"
+            } else {
+                "`ms` belongs to clock-step only"
+            };
+            return Err((format!("{key}.ms"), problem.into()));
         }
     }
     Ok(())

@@ -1,0 +1,79 @@
+//! The dispatcher (`ReputMessageService`): follows the CommitLog from `reput` to `max` and
+//! writes each record's consume-queue entry and index entries. Runs as a background task,
+//! woken by every append (or after `dispatch_interval_ms`), and synchronously in recovery.
+//!
+//! Invariant: `min ≤ reput ≤ max` of the log, and every record below `reput` is in its queue
+//! (if queued) and the index. A record the dispatcher cannot read stops it (logged, flagged in
+//! `dispatch_stalled`): it never skips a record, which would leave a queue gap.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use super::check::Entry;
+use super::consume_queue::{tags_code, CqEntry};
+use super::error::ReadError;
+use super::message::is_queued;
+use super::shared::Shared;
+use crate::env::Env;
+use crate::protocol::record::MessageRecord;
+
+/// Dispatches every record in `[reput, max)`. Returns how many records it dispatched.
+pub(crate) fn dispatch_pending<E: Env>(
+    shared: &Shared<E>,
+    check_crc: bool,
+) -> Result<u64, ReadError> {
+    let mut count = 0;
+    loop {
+        let at = shared.reput.load(Ordering::Acquire);
+        let max = shared.log.max_offset();
+        if at >= max {
+            return Ok(count);
+        }
+        let (entry, _) = shared.log.entry_at(at, max, check_crc)?;
+        let next = match entry {
+            Entry::Blank { len } => at + len as u64,
+            Entry::Message { record, len } => {
+                dispatch_record(shared, &record, len)?;
+                count += 1;
+                at + len as u64
+            }
+        };
+        shared.reput.store(next, Ordering::Release);
+    }
+}
+
+fn dispatch_record<E: Env>(
+    shared: &Shared<E>,
+    record: &MessageRecord,
+    len: usize,
+) -> Result<(), ReadError> {
+    if is_queued(record.sys_flag) {
+        let queue = shared.queue(&(record.topic.clone(), record.queue_id))?;
+        let entry = CqEntry {
+            physical_offset: record.physical_offset,
+            size: len as u32,
+            tags_code: tags_code(record.properties.tags()),
+        };
+        queue.put(record.queue_offset, entry)?;
+    }
+    shared.index.put(record, shared.env.now_millis())?;
+    Ok(())
+}
+
+/// The background loop.
+pub(crate) async fn run<E: Env>(shared: std::sync::Arc<Shared<E>>) {
+    let idle = Duration::from_millis(shared.config.dispatch_interval_ms.max(1));
+    while !shared.is_stopping() {
+        if !shared.dispatch_stalled.load(Ordering::Acquire) {
+            if let Err(error) = dispatch_pending(&shared, shared.config.check_crc_on_read) {
+                let at = shared.reput.load(Ordering::Acquire);
+                tracing::error!(at, %error, "dispatcher cannot read the log; stopped");
+                shared.dispatch_stalled.store(true, Ordering::Release);
+            }
+        }
+        let _ = shared
+            .env
+            .timeout(idle, shared.dispatch_wake.notified())
+            .await;
+    }
+}

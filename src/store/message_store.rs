@@ -1,0 +1,350 @@
+//! `MessageStore`: the store a broker uses. Opening recovers (§4.6) and starts the background
+//! tasks (dispatcher, CommitLog flush, logics flush, cleanup); `shutdown` stops them, flushes
+//! everything and removes the abort file.
+//!
+//! Durability model (see `flush`): under SYNC_FLUSH a put that returns `PutStatus::Ok` with
+//! `WAIT` true is durable (survives power loss); under ASYNC_FLUSH a successful put survives a
+//! process kill (page cache), and a power loss may lose an unflushed suffix of the log — never
+//! a middle part, since recovery keeps the longest valid prefix. A record is served only after
+//! passing every check of `check` (CRC when `check_crc_on_read`).
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use parking_lot::Mutex;
+use tokio::sync::{oneshot, Notify};
+
+use super::checkpoint::Checkpoint;
+use super::cleanup::{clean_round, CleanReport};
+use super::commitlog::{Appended, CommitLog};
+use super::config::{FlushMode, StoreConfig};
+use super::consume_queue::CqRead;
+use super::dispatch::dispatch_pending;
+use super::error::{PutError, PutStatus, ReadError, StoreError};
+use super::flush::{complete_waiters, flush_log, flush_logics};
+use super::index::Index;
+use super::message::PutMessage;
+use super::recovery::{recover, RecoveryReport};
+use super::segments::Segments;
+use super::shared::{FlushWaiter, Shared};
+use crate::env::{Env, Task};
+use crate::protocol::record::MessageRecord;
+
+/// A stored append.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PutResult {
+    pub status: PutStatus,
+    pub appended: Appended,
+}
+
+/// A running store. Cheap to clone.
+pub struct MessageStore<E: Env> {
+    shared: Arc<Shared<E>>,
+    tasks: Arc<Mutex<Vec<E::Task>>>,
+    report: RecoveryReport,
+}
+
+impl<E: Env> Clone for MessageStore<E> {
+    fn clone(&self) -> Self {
+        MessageStore {
+            shared: self.shared.clone(),
+            tasks: self.tasks.clone(),
+            report: self.report.clone(),
+        }
+    }
+}
+
+impl<E: Env> MessageStore<E> {
+    /// Opens the store at `config.root`: recovers, writes the abort file, starts the tasks.
+    pub async fn open(env: E, config: StoreConfig) -> Result<Self, StoreError> {
+        env.create_dir_all(&config.root)
+            .map_err(StoreError::io("create store root"))?;
+        let segments = Segments::open(
+            env.clone(),
+            config.commitlog_dir(),
+            config.commitlog_segment_bytes,
+        )
+        .map_err(StoreError::io("open commitlog"))?;
+        let log = CommitLog::new(
+            segments,
+            config.store_host,
+            config.body_bytes_max,
+            config.batch_messages_max,
+        );
+        let abnormal = env.exists(&config.abort_path());
+        let index = Index::open(
+            env.clone(),
+            config.index_dir(),
+            config.index_slots,
+            config.index_entries_max,
+            abnormal,
+        )
+        .map_err(StoreError::io("open index"))?;
+        let shared = Arc::new(Shared {
+            env: env.clone(),
+            config,
+            log,
+            queues: Default::default(),
+            index,
+            reput: AtomicU64::new(0),
+            dispatch_wake: Notify::new(),
+            flush_wake: Notify::new(),
+            waiters: Mutex::new(Vec::new()),
+            checkpoint: Mutex::new(Checkpoint::default()),
+            stopping: AtomicBool::new(false),
+            disk_full: AtomicBool::new(false),
+            used_pct: AtomicU64::new(0),
+            dispatch_stalled: AtomicBool::new(false),
+        });
+        let report = recover(&shared, abnormal).await?;
+        // Make the recovered state the durable baseline before taking writes.
+        flush_logics(&shared, 0)
+            .await
+            .map_err(StoreError::io("checkpoint after recovery"))?;
+        env.write_file_atomic(&shared.config.abort_path(), b"")
+            .await
+            .map_err(StoreError::io("create abort file"))?;
+        clean_round(&shared, env.now_millis(), false).map_err(StoreError::io("cleanup"))?;
+        let tasks = vec![
+            env.spawn("store-dispatch", super::dispatch::run(shared.clone())),
+            env.spawn("store-flush", super::flush::run_log(shared.clone())),
+            env.spawn(
+                "store-flush-logics",
+                super::flush::run_logics(shared.clone()),
+            ),
+            env.spawn("store-cleanup", super::cleanup::run(shared.clone())),
+        ];
+        Ok(MessageStore {
+            shared,
+            tasks: Arc::new(Mutex::new(tasks)),
+            report,
+        })
+    }
+
+    /// What recovery did when this store opened.
+    pub fn recovery_report(&self) -> &RecoveryReport {
+        &self.report
+    }
+
+    pub fn config(&self) -> &StoreConfig {
+        &self.shared.config
+    }
+
+    /// Appends one message.
+    pub async fn put(&self, message: PutMessage) -> Result<PutResult, PutError> {
+        let wait = message.properties.wait_store_msg_ok();
+        self.put_all(std::slice::from_ref(&message), wait).await
+    }
+
+    /// Appends a batch of one topic-queue, contiguously, with consecutive queue offsets.
+    pub async fn put_batch(&self, messages: &[PutMessage]) -> Result<PutResult, PutError> {
+        let wait = messages
+            .first()
+            .is_none_or(|m| m.properties.wait_store_msg_ok());
+        self.put_all(messages, wait).await
+    }
+
+    async fn put_all(&self, messages: &[PutMessage], wait: bool) -> Result<PutResult, PutError> {
+        let s = &self.shared;
+        if s.is_stopping() {
+            return Err(PutError::NotWritable);
+        }
+        if s.disk_full.load(Ordering::Acquire) {
+            return Err(PutError::DiskFull {
+                used_pct: s.used_pct.load(Ordering::Acquire),
+                limit_pct: s.config.disk_full_ratio_pct,
+            });
+        }
+        let now = s.env.now_millis() as i64;
+        let appended = s.log.append(messages, now)?;
+        s.dispatch_wake.notify_one();
+        let status = match s.config.flush_mode {
+            FlushMode::Sync if wait => self.wait_durable(appended.end_offset).await,
+            FlushMode::Sync => {
+                s.flush_wake.notify_one();
+                PutStatus::Ok
+            }
+            FlushMode::Async => PutStatus::Ok,
+        };
+        Ok(PutResult { status, appended })
+    }
+
+    async fn wait_durable(&self, target: u64) -> PutStatus {
+        let s = &self.shared;
+        if s.log.flushed_offset() >= target {
+            return PutStatus::Ok;
+        }
+        let (done, durable) = oneshot::channel();
+        s.waiters.lock().push(FlushWaiter { target, done });
+        s.flush_wake.notify_one();
+        let timeout = Duration::from_millis(s.config.sync_flush_timeout_ms);
+        match s.env.timeout(timeout, durable).await {
+            Ok(Ok(())) => PutStatus::Ok,
+            _ => PutStatus::FlushDiskTimeout,
+        }
+    }
+
+    /// The verbatim bytes of the record at `physical_offset`.
+    pub fn read(&self, physical_offset: u64) -> Result<Bytes, ReadError> {
+        let crc = self.shared.config.check_crc_on_read;
+        self.shared.log.read(physical_offset, crc)
+    }
+
+    /// The record at `physical_offset`, bytes and decoded.
+    pub fn read_record(&self, physical_offset: u64) -> Result<(Bytes, MessageRecord), ReadError> {
+        let crc = self.shared.config.check_crc_on_read;
+        self.shared.log.read_checked(physical_offset, crc)
+    }
+
+    pub fn min_physical_offset(&self) -> u64 {
+        self.shared.log.min_offset()
+    }
+
+    pub fn max_physical_offset(&self) -> u64 {
+        self.shared.log.max_offset()
+    }
+
+    pub fn flushed_physical_offset(&self) -> u64 {
+        self.shared.log.flushed_offset()
+    }
+
+    /// The dispatcher's position: every record below it is in its queue and the index.
+    pub fn dispatched_offset(&self) -> u64 {
+        self.shared.reput.load(Ordering::Acquire)
+    }
+
+    /// `(min, max)` logical offsets of a queue; `(0, 0)` for a queue never written.
+    pub fn queue_offsets(&self, topic: &str, queue_id: i32) -> (u64, u64) {
+        self.shared
+            .existing_queue(&(topic.to_string(), queue_id))
+            .map_or((0, 0), |q| (q.min_offset(), q.max_offset()))
+    }
+
+    /// The next queue offset the writer will give each topic-queue.
+    pub fn next_queue_offsets(&self) -> std::collections::BTreeMap<(String, i32), u64> {
+        self.shared.log.queue_offsets()
+    }
+
+    /// Topic-queues that have a consume queue.
+    pub fn queues(&self) -> Vec<(String, i32)> {
+        self.shared.queues.read().keys().cloned().collect()
+    }
+
+    /// Up to `count` consume-queue entries of a queue from `from`, filtered by tag codes,
+    /// scanning at most `scan_max` entries.
+    pub fn read_queue(
+        &self,
+        topic: &str,
+        queue_id: i32,
+        from: u64,
+        count: usize,
+        scan_max: u64,
+        tags: Option<&BTreeSet<i64>>,
+    ) -> Result<CqRead, ReadError> {
+        match self.shared.existing_queue(&(topic.to_string(), queue_id)) {
+            Some(q) => Ok(q.read(from, count, scan_max, tags)?),
+            None => Ok(CqRead::default()),
+        }
+    }
+
+    /// The first logical offset of a queue whose record was stored at or after `timestamp_ms`
+    /// (the queue's max if none).
+    pub fn queue_offset_by_time(
+        &self,
+        topic: &str,
+        queue_id: i32,
+        timestamp_ms: i64,
+    ) -> Result<u64, ReadError> {
+        let Some(q) = self.shared.existing_queue(&(topic.to_string(), queue_id)) else {
+            return Ok(0);
+        };
+        let (mut lo, mut hi) = (q.min_offset(), q.max_offset());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let stored = match q.entry(mid)? {
+                Some(e) => {
+                    self.shared
+                        .log
+                        .read_checked(e.physical_offset, false)?
+                        .1
+                        .store_timestamp_ms
+                }
+                None => i64::MAX,
+            };
+            if stored < timestamp_ms {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        Ok(lo)
+    }
+
+    /// Physical offsets of records of `topic` carrying `key` (in KEYS or as UNIQ_KEY), stored
+    /// within `[begin_ms, end_ms]`, at most `max` (and `index_query_results_max`). Every
+    /// offset returned was read back and carries the key.
+    pub fn query_by_key(
+        &self,
+        topic: &str,
+        key: &str,
+        begin_ms: i64,
+        end_ms: i64,
+        max: usize,
+    ) -> Result<Vec<u64>, ReadError> {
+        let max = max.min(self.shared.config.index_query_results_max);
+        let candidates = self
+            .shared
+            .index
+            .query(topic, key, begin_ms, end_ms, max * 4)?;
+        let mut out = Vec::new();
+        for phy in candidates {
+            let Ok((_, record)) = self.read_record(phy) else {
+                continue;
+            };
+            let carries = record.properties.uniq_key() == Some(key)
+                || record.properties.keys().any(|k| k == key);
+            if record.topic == topic && carries && out.len() < max {
+                out.push(phy);
+            }
+        }
+        out.sort_unstable();
+        Ok(out)
+    }
+
+    /// Runs one cleanup round now (`forced` as the admin's DELETE_EXPIRED_COMMITLOG).
+    pub fn clean_now(&self, forced: bool) -> std::io::Result<CleanReport> {
+        clean_round(&self.shared, self.shared.env.now_millis(), forced)
+    }
+
+    /// Flushes the log and the queues now (tests, admin).
+    pub async fn flush_now(&self) -> std::io::Result<()> {
+        let flushed = flush_log(&self.shared).await?;
+        complete_waiters(&self.shared, flushed);
+        dispatch_pending(&self.shared, false).map_err(std::io::Error::other)?;
+        flush_logics(&self.shared, 0).await?;
+        Ok(())
+    }
+
+    /// Stops the tasks, dispatches and flushes everything, removes the abort file.
+    pub async fn shutdown(self) -> Result<(), StoreError> {
+        let s = &self.shared;
+        s.stopping.store(true, Ordering::Release);
+        for task in self.tasks.lock().drain(..) {
+            task.abort();
+        }
+        let crc = s.config.check_crc_on_read;
+        dispatch_pending(s, crc).map_err(StoreError::Redispatch)?;
+        let flushed = flush_log(s).await.map_err(StoreError::io("final flush"))?;
+        complete_waiters(s, flushed);
+        flush_logics(s, 0)
+            .await
+            .map_err(StoreError::io("final logics flush"))?;
+        s.env
+            .remove_file(&s.config.abort_path())
+            .map_err(StoreError::io("remove abort file"))?;
+        Ok(())
+    }
+}
