@@ -1,5 +1,5 @@
 //! The broker's topic configs and their data version. Every change bumps the version (counter
-//! + 1, wall-clock timestamp, as Java's `DataVersion.nextVersion`), which is how name servers
+//! plus 1, wall-clock timestamp, as Java's `DataVersion.nextVersion`), which is how name servers
 //! tell a registration with news from a heartbeat.
 //!
 //! In memory only for now; persistence as `config/topics.json` belongs to the store.

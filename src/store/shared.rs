@@ -42,7 +42,13 @@ pub(crate) struct Shared<E: Env> {
     pub used_pct: AtomicU64,
     /// The dispatcher hit a record it could not read in the live log and stopped.
     pub dispatch_stalled: AtomicBool,
+    /// Told `(topic, queue id, queue max offset)` after each queued record is dispatched
+    /// (the broker's long polling wakes held pulls with it).
+    pub arrival: Mutex<Option<ArrivalListener>>,
 }
+
+/// See [`Shared::arrival`].
+pub type ArrivalListener = Arc<dyn Fn(&str, i32, u64) + Send + Sync>;
 
 impl<E: Env> Shared<E> {
     /// The consume queue of `key`, opened (and created on disk) on first use.
