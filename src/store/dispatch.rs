@@ -55,6 +55,10 @@ fn dispatch_record<E: Env>(
             tags_code: tags_code(record.properties.tags()),
         };
         queue.put(record.queue_offset, entry)?;
+        let listener = shared.arrival.lock().clone();
+        if let Some(listener) = listener {
+            listener(&record.topic, record.queue_id, record.queue_offset + 1);
+        }
     }
     shared.index.put(record, shared.env.now_millis())?;
     Ok(())

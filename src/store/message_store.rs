@@ -112,6 +112,7 @@ impl<E: Env> MessageStore<E> {
             dispatch_stalled: AtomicBool::new(false),
             metadata: MetadataCell::new(metadata),
             lock,
+            arrival: Mutex::new(None),
         });
         let report = recover(&shared, abnormal).await?;
         // Make the recovered state the durable baseline before taking writes.
@@ -135,6 +136,12 @@ impl<E: Env> MessageStore<E> {
             tasks: Arc::new(Mutex::new(tasks)),
             report,
         })
+    }
+
+    /// Calls `listener(topic, queue_id, queue_max_offset)` whenever the dispatcher has made a
+    /// new record of that queue readable (replaces any earlier listener).
+    pub fn set_arrival_listener(&self, listener: impl Fn(&str, i32, u64) + Send + Sync + 'static) {
+        *self.shared.arrival.lock() = Some(Arc::new(listener));
     }
 
     /// What recovery did when this store opened.

@@ -48,7 +48,13 @@ pub(crate) struct Shared<E: Env> {
     pub metadata: MetadataCell,
     /// The `lock` file's lease.
     pub lock: StoreLock,
+    /// Told `(topic, queue id, queue max offset)` after each queued record is dispatched
+    /// (the broker's long polling wakes held pulls with it).
+    pub arrival: Mutex<Option<ArrivalListener>>,
 }
+
+/// See [`Shared::arrival`].
+pub type ArrivalListener = Arc<dyn Fn(&str, i32, u64) + Send + Sync>;
 
 impl<E: Env> Shared<E> {
     /// The consume queue of `key`, opened (and created on disk) on first use.

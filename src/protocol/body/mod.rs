@@ -12,22 +12,28 @@
 //! [`BodyLimits`] and rejects what is over them with a typed [`BodyError`] before building it.
 
 mod cluster_info;
+mod consumer_list;
 mod data_version;
 mod error;
 pub mod fastjson;
 mod kv_table;
+mod lock_batch;
 mod register_broker;
 mod route;
+mod stats;
 mod topic_config;
 mod topic_config_wrapper;
 mod topic_list;
 
 pub use cluster_info::ClusterInfo;
+pub use consumer_list::ConsumerListBody;
 pub use data_version::DataVersion;
 pub use error::BodyError;
 pub use kv_table::KvTable;
+pub use lock_batch::{LockBatchBody, LockBatchResponseBody, MessageQueue};
 pub use register_broker::RegisterBrokerBody;
 pub use route::{BrokerData, QueueData, TopicRouteData, MASTER_ID};
+pub use stats::{ConsumeStats, OffsetWrapper, TopicOffset, TopicStatsTable};
 pub use topic_config::{perm, TopicConfig, TopicFilterType};
 pub use topic_config_wrapper::TopicConfigSerializeWrapper;
 pub use topic_list::TopicList;

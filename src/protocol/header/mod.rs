@@ -6,13 +6,18 @@
 //! ignored, booleans as `true/false/1/0` in any case) but typed: a required field that is
 //! missing or unparsable is a `HeaderError`, answered by the caller with a response code.
 
+mod admin;
+mod client;
 mod field;
 mod namesrv;
 mod namesrv_admin;
 mod offset;
 mod pull;
+mod query;
 mod send;
 
+pub use admin::{CreateTopicHeader, GetConsumeStatsHeader, TopicHeader};
+pub use client::{ConsumerGroupHeader, UnregisterClientHeader};
 pub use namesrv::{
     BrokerIdentityHeader, GetRouteInfoHeader, RegisterBrokerHeader, RegisterBrokerResponseHeader,
     UnregisterBrokerHeader,
@@ -27,6 +32,10 @@ pub use offset::{
     UpdateConsumerOffsetHeader,
 };
 pub use pull::{PullMessageHeader, PullMessageResponseHeader};
+pub use query::{
+    GetEarliestMsgStoretimeHeader, QueryMessageHeader, QueryMessageResponseHeader,
+    SearchOffsetHeader, TimestampResponseHeader, ViewMessageHeader, UNIQUE_KEY_QUERY,
+};
 pub use send::{SendMessageHeader, SendMessageHeaderV2, SendMessageResponseHeader};
 
 use super::{ExtFields, HeaderError};

@@ -1,0 +1,138 @@
+//! `BrokerConfig`: the broker's knobs, named after RocketMQ's `broker.conf` keys (§7.1) with
+//! their 4.9 defaults, units last. The store's own knobs live in `StoreConfig`, built from
+//! this by [`BrokerConfig::store_config`] (tests shrink it with `store_tweak`).
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::registration::RegistrationConfig;
+use crate::protocol::body::perm;
+use crate::protocol::record::BODY_BYTES_MAX;
+use crate::remoting::RemotingConfig;
+use crate::store::{FlushMode, StoreConfig};
+
+#[derive(Clone, Debug)]
+pub struct BrokerConfig {
+    /// `brokerClusterName` (DefaultCluster).
+    pub broker_cluster_name: String,
+    /// `brokerName`.
+    pub broker_name: String,
+    /// `brokerId` (0 = master).
+    pub broker_id: i64,
+    /// `brokerIP1`: the address published to name servers and stamped in offset msgIds.
+    pub broker_ip1: IpAddr,
+    /// `listenPort` (10911).
+    pub listen_port: u16,
+    /// `namesrvAddr`, parsed; see also `registration`.
+    pub namesrv_addr: Vec<SocketAddr>,
+    /// `autoCreateTopicEnable` (true): registers `TBW102` and creates topics on first send.
+    pub auto_create_topic_enable: bool,
+    /// `defaultTopicQueueNums` (8): queues of TBW102, hence of auto-created topics at most.
+    pub default_topic_queue_nums: i32,
+    /// `flushDiskType` (ASYNC_FLUSH).
+    pub flush_disk_type: FlushMode,
+    /// `brokerPermission` (6 = READ|WRITE).
+    pub broker_permission: i32,
+    /// `storePathRootDir`.
+    pub store_path_root_dir: PathBuf,
+    /// `maxMessageSize` (4 MiB).
+    pub max_message_size: usize,
+    /// `regionId` (DefaultRegion), answered as MSG_REGION.
+    pub region_id: String,
+    /// `traceOn` (true), answered as TRACE_ON.
+    pub trace_on: bool,
+    /// `longPollingEnable` (true); when false a pull is held `short_polling_time`.
+    pub long_polling_enable: bool,
+    /// `shortPollingTimeMills` (1 s).
+    pub short_polling_time: Duration,
+    /// Hold service period (5 s).
+    pub hold_check_interval: Duration,
+    /// Pulls held at once, at most.
+    pub pull_holds_max: usize,
+    /// Messages and bytes in one pull response at most (the client's maxMsgNums is capped).
+    pub pull_messages_max: usize,
+    pub pull_bytes_max: usize,
+    /// Consume-queue entries scanned per pull when filtering by tag.
+    pub pull_scan_entries_max: u64,
+    /// `flushConsumerOffsetInterval` (5 s).
+    pub flush_consumer_offset_interval: Duration,
+    /// `waitTimeMillsInSendQueue` (200 ms): longer in the send queue → SYSTEM_BUSY.
+    pub wait_time_in_send_queue: Duration,
+    /// Sends processed at once (`sendMessageThreadPoolNums`).
+    pub send_threads: usize,
+    /// `sendThreadPoolQueueCapacity` (10000): sends waiting at most.
+    pub send_queue_capacity: usize,
+    /// Client channels silent this long are dropped (120 s), scanned every 10 s.
+    pub channel_expiry: Duration,
+    pub client_scan_interval: Duration,
+    /// `rocketmq.broker.rebalance.lockMaxLiveTime` (60 s).
+    pub lock_max_live: Duration,
+    /// Committed offsets (topic-group-queue triples) kept at most.
+    pub consumer_offsets_max: usize,
+    /// `registerNameServerPeriod` etc.; `namesrv_addrs` is filled from `namesrv_addr`.
+    pub registration: RegistrationConfig,
+    pub remoting: RemotingConfig,
+    /// Applied to the store config after it is derived (tests: small segments).
+    pub store_tweak: Option<fn(StoreConfig) -> StoreConfig>,
+}
+
+impl BrokerConfig {
+    /// RocketMQ's defaults, with the store under `store_path_root_dir`.
+    pub fn new(broker_name: impl Into<String>, store_path_root_dir: impl Into<PathBuf>) -> Self {
+        BrokerConfig {
+            broker_cluster_name: "DefaultCluster".into(),
+            broker_name: broker_name.into(),
+            broker_id: 0,
+            broker_ip1: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            listen_port: 10911,
+            namesrv_addr: Vec::new(),
+            auto_create_topic_enable: true,
+            default_topic_queue_nums: 8,
+            flush_disk_type: FlushMode::Async,
+            broker_permission: perm::READ | perm::WRITE,
+            store_path_root_dir: store_path_root_dir.into(),
+            max_message_size: BODY_BYTES_MAX,
+            region_id: "DefaultRegion".into(),
+            trace_on: true,
+            long_polling_enable: true,
+            short_polling_time: Duration::from_secs(1),
+            hold_check_interval: Duration::from_secs(5),
+            pull_holds_max: 65_536,
+            pull_messages_max: 1024,
+            pull_bytes_max: 8 * 1024 * 1024,
+            pull_scan_entries_max: 16_000,
+            flush_consumer_offset_interval: Duration::from_secs(5),
+            wait_time_in_send_queue: Duration::from_millis(200),
+            send_threads: 4,
+            send_queue_capacity: 10_000,
+            channel_expiry: Duration::from_secs(120),
+            client_scan_interval: Duration::from_secs(10),
+            lock_max_live: Duration::from_secs(60),
+            consumer_offsets_max: 1_000_000,
+            registration: RegistrationConfig::default(),
+            remoting: RemotingConfig::default(),
+            store_tweak: None,
+        }
+    }
+
+    /// `brokerIP1:listenPort`.
+    pub fn broker_addr(&self) -> SocketAddr {
+        SocketAddr::new(self.broker_ip1, self.listen_port)
+    }
+
+    pub fn is_master(&self) -> bool {
+        self.broker_id == 0
+    }
+
+    pub fn store_config(&self) -> StoreConfig {
+        let mut store = StoreConfig::new(&self.store_path_root_dir);
+        store.store_host = self.broker_addr();
+        store.flush_mode = self.flush_disk_type;
+        store.body_bytes_max = self.max_message_size;
+        match self.store_tweak {
+            Some(tweak) => tweak(store),
+            None => store,
+        }
+    }
+}

@@ -1,0 +1,351 @@
+//! The driver: opens the store (recovering it), loads the metadata files, serves the request
+//! handlers, and runs the registrar and the background loops; [`Broker::shutdown`] undoes it
+//! in order (stop serving, unregister, save metadata, release held pulls, flush and close the
+//! store, which removes the abort file).
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI32, AtomicU64};
+use std::sync::{Arc, OnceLock, Weak};
+
+use parking_lot::Mutex;
+use tokio::sync::Notify;
+
+use super::client_registry::{ClientRegistry, RegistryLimits};
+use super::config::BrokerConfig;
+use super::consumer_offsets::ConsumerOffsetTable;
+use super::error::BrokerError;
+use super::lock_table::LockTable;
+use super::long_poll::PullHolds;
+use super::registration::{BrokerIdentity, Registrar};
+use super::send_queue::SendQueue;
+use super::state::State;
+use super::topic_name::TBW102;
+use super::{admin, clients, housekeeping, offset, pull, query, send, stats, TopicConfigTable};
+use crate::env::{Env, Task};
+use crate::protocol::body::{perm, TopicConfig, TopicFilterType};
+use crate::protocol::{RemotingCommand, RequestCode};
+use crate::remoting::{Client, Dispatcher, RequestContext, Server};
+use crate::store::metadata::{load, ConsumerOffsets, SubscriptionGroups, Topics};
+use crate::store::{MessageStore, StoreError};
+
+/// Why a broker could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot open the store: {0}")]
+    Store(#[from] StoreError),
+    #[error("cannot start the server: {0}")]
+    Listen(io::Error),
+}
+
+/// A running broker.
+pub struct Broker<E: Env> {
+    state: Arc<State<E>>,
+    server: Arc<Server>,
+    registrar: Arc<Registrar<E>>,
+    tasks: Vec<E::Task>,
+}
+
+impl<E: Env> Broker<E> {
+    pub async fn start(
+        env: E,
+        listener: E::Listener,
+        config: BrokerConfig,
+    ) -> Result<Self, StartError> {
+        let store = MessageStore::open(env.clone(), config.store_config()).await?;
+        let state = Arc::new(build_state(env.clone(), config, store)?);
+        let weak: Weak<State<E>> = Arc::downgrade(&state);
+        state
+            .store
+            .set_arrival_listener(move |topic, queue_id, max| {
+                if let Some(state) = weak.upgrade() {
+                    state.message_arrived(topic, queue_id, max);
+                }
+            });
+        let remoting = state.config.remoting.clone();
+        let server = Server::start(&env, listener, dispatcher(&state), remoting)
+            .map_err(StartError::Listen)?;
+        let server = Arc::new(server);
+        let _ = state.server.set(server.clone());
+        let registrar = Arc::new(registrar(&state));
+        let tasks = spawn_tasks(&state, &registrar);
+        tracing::info!(target: "rocketsim::broker", addr = %server.local_addr(), "broker started");
+        Ok(Broker {
+            state,
+            server,
+            registrar,
+            tasks,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+
+    pub fn store(&self) -> &MessageStore<E> {
+        &self.state.store
+    }
+
+    pub fn topics(&self) -> &TopicConfigTable {
+        &self.state.topics
+    }
+
+    /// Sets `brokerPermission` (e.g. wipe write permission before maintenance).
+    pub fn set_permission(&self, perm: i32) {
+        self.state
+            .perm
+            .store(perm, std::sync::atomic::Ordering::Release);
+    }
+
+    /// Stops serving, unregisters, saves metadata, closes the store cleanly.
+    pub async fn shutdown(self) -> Result<(), StoreError> {
+        for task in &self.tasks {
+            task.abort();
+        }
+        self.server.shutdown();
+        self.registrar.unregister_all().await;
+        let state = &self.state;
+        housekeeping::save_offsets(state, true).await;
+        housekeeping::save_topics(state).await;
+        housekeeping::save_groups(state).await;
+        // Dropping the parked senders answers every held pull.
+        let now = state.env.now() + std::time::Duration::from_secs(3600);
+        drop(state.holds.lock().on_tick(now, |_, _| 0));
+        state.store.clone().shutdown().await
+    }
+}
+
+/// Runs a broker on `listener` until `shutdown` completes.
+pub async fn run<E: Env>(
+    env: E,
+    listener: E::Listener,
+    config: BrokerConfig,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), StartError> {
+    let broker = Broker::start(env, listener, config).await?;
+    shutdown.await;
+    broker.shutdown().await?;
+    Ok(())
+}
+
+fn build_state<E: Env>(
+    env: E,
+    config: BrokerConfig,
+    store: MessageStore<E>,
+) -> Result<State<E>, StoreError> {
+    let dir = store.config().config_dir();
+    let stored: Topics = load(&env, &dir)?;
+    let offsets: ConsumerOffsets = load(&env, &dir)?;
+    let groups: SubscriptionGroups = load(&env, &dir)?;
+    let now_ms = env.now_millis();
+    let topics = Arc::new(TopicConfigTable::new(now_ms));
+    for (name, t) in stored.topic_config_table {
+        let filter = match t.topic_filter_type.as_str() {
+            "MULTI_TAG" => TopicFilterType::MultiTag,
+            _ => TopicFilterType::SingleTag,
+        };
+        let config = TopicConfig {
+            order: t.order,
+            perm: t.perm,
+            read_queue_nums: t.read_queue_nums,
+            topic_filter_type: filter,
+            topic_name: name,
+            topic_sys_flag: t.topic_sys_flag,
+            write_queue_nums: t.write_queue_nums,
+        };
+        topics.put(config, now_ms);
+    }
+    if config.auto_create_topic_enable {
+        let queues = config.default_topic_queue_nums;
+        let all = perm::INHERIT | perm::READ | perm::WRITE;
+        topics.put(
+            TopicConfig::with_queues(TBW102, queues, queues, all),
+            now_ms,
+        );
+    }
+    let limits = RegistryLimits {
+        channel_expiry: config.channel_expiry,
+        ..RegistryLimits::default()
+    };
+    Ok(State {
+        offsets: Mutex::new(ConsumerOffsetTable::from_file(
+            offsets,
+            config.consumer_offsets_max,
+        )),
+        groups: Mutex::new(groups),
+        clients: Mutex::new(ClientRegistry::new(limits)),
+        locks: Mutex::new(LockTable::new(config.lock_max_live, 1_000_000)),
+        holds: Mutex::new(PullHolds::new(config.pull_holds_max)),
+        perm: AtomicI32::new(config.broker_permission),
+        send_queue: SendQueue::new(
+            config.send_threads,
+            config.send_queue_capacity,
+            config.wait_time_in_send_queue,
+        ),
+        server: OnceLock::new(),
+        topics_changed: Notify::new(),
+        groups_changed: Notify::new(),
+        put_total: AtomicU64::new(0),
+        get_total: AtomicU64::new(0),
+        started_ms: now_ms,
+        env,
+        config,
+        store,
+        topics,
+    })
+}
+
+fn registrar<E: Env>(state: &Arc<State<E>>) -> Registrar<E> {
+    let c = &state.config;
+    let identity = BrokerIdentity {
+        cluster_name: c.broker_cluster_name.clone(),
+        broker_name: c.broker_name.clone(),
+        broker_id: c.broker_id,
+        broker_addr: c.broker_addr().to_string(),
+        ha_server_addr: format!("{}:{}", c.broker_ip1, c.listen_port.wrapping_add(1)),
+    };
+    let mut registration = c.registration.clone();
+    if registration.namesrv_addrs.is_empty() {
+        registration.namesrv_addrs = c.namesrv_addr.clone();
+    }
+    let client = Client::new(state.env.clone(), Dispatcher::new(), c.remoting.clone());
+    Registrar::new(
+        state.env.clone(),
+        client,
+        identity,
+        registration,
+        state.topics.clone(),
+    )
+}
+
+fn spawn_tasks<E: Env>(state: &Arc<State<E>>, registrar: &Arc<Registrar<E>>) -> Vec<E::Task> {
+    let env = &state.env;
+    let r = registrar.clone();
+    vec![
+        env.spawn("broker-registrar", async move {
+            r.run(futures::future::pending()).await
+        }),
+        env.spawn("broker-hold-check", housekeeping::hold_check(state.clone())),
+        env.spawn(
+            "broker-client-scan",
+            housekeeping::client_scan(state.clone()),
+        ),
+        env.spawn(
+            "broker-offset-persister",
+            housekeeping::offset_persister(state.clone()),
+        ),
+        env.spawn(
+            "broker-topic-sync",
+            housekeeping::topic_sync(state.clone(), registrar.clone()),
+        ),
+        env.spawn("broker-group-sync", housekeeping::group_sync(state.clone())),
+    ]
+}
+
+/// Serves `code` with `handler`, turning its errors into responses.
+fn serve<E, F, Fut>(
+    d: Dispatcher,
+    code: RequestCode,
+    state: &Arc<State<E>>,
+    handler: F,
+) -> Dispatcher
+where
+    E: Env,
+    F: Fn(Arc<State<E>>, RequestContext, RemotingCommand) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<RemotingCommand, BrokerError>> + Send + 'static,
+{
+    let state = state.clone();
+    d.register(
+        code,
+        move |ctx: RequestContext, request: RemotingCommand| {
+            let reply = handler(state.clone(), ctx, request);
+            async move {
+                reply.await.unwrap_or_else(|error| {
+                    tracing::debug!(target: "rocketsim::broker", %code, %error, "request refused");
+                    error.response()
+                })
+            }
+        },
+    )
+}
+
+fn dispatcher<E: Env>(state: &Arc<State<E>>) -> Dispatcher {
+    use RequestCode as C;
+    let s = state;
+    let mut d = Dispatcher::new();
+    d = serve(d, C::SEND_MESSAGE, s, send::send::<E>);
+    d = serve(d, C::SEND_MESSAGE_V2, s, send::send::<E>);
+    d = serve(d, C::SEND_BATCH_MESSAGE, s, send::send::<E>);
+    d = serve(d, C::PULL_MESSAGE, s, pull::pull::<E>);
+    d = serve(
+        d,
+        C::QUERY_CONSUMER_OFFSET,
+        s,
+        offset::query_consumer_offset::<E>,
+    );
+    d = serve(
+        d,
+        C::UPDATE_CONSUMER_OFFSET,
+        s,
+        offset::update_consumer_offset::<E>,
+    );
+    d = serve(
+        d,
+        C::GET_ALL_CONSUMER_OFFSET,
+        s,
+        offset::all_consumer_offsets::<E>,
+    );
+    d = serve(d, C::GET_MAX_OFFSET, s, offset::max_offset::<E>);
+    d = serve(d, C::GET_MIN_OFFSET, s, offset::min_offset::<E>);
+    d = serve(
+        d,
+        C::GET_EARLIEST_MSG_STORETIME,
+        s,
+        offset::earliest_store_time::<E>,
+    );
+    d = serve(
+        d,
+        C::SEARCH_OFFSET_BY_TIMESTAMP,
+        s,
+        offset::search_offset::<E>,
+    );
+    d = serve(d, C::VIEW_MESSAGE_BY_ID, s, query::view_message::<E>);
+    d = serve(d, C::QUERY_MESSAGE, s, query::query_message::<E>);
+    d = serve(d, C::HEART_BEAT, s, clients::heartbeat::<E>);
+    d = serve(d, C::UNREGISTER_CLIENT, s, clients::unregister_client::<E>);
+    d = serve(
+        d,
+        C::GET_CONSUMER_LIST_BY_GROUP,
+        s,
+        clients::consumer_list::<E>,
+    );
+    d = serve(d, C::LOCK_BATCH_MQ, s, clients::lock_batch::<E>);
+    d = serve(d, C::UNLOCK_BATCH_MQ, s, clients::unlock_batch::<E>);
+    d = serve(d, C::UPDATE_AND_CREATE_TOPIC, s, admin::create_topic::<E>);
+    d = serve(d, C::GET_ALL_TOPIC_CONFIG, s, admin::all_topic_config::<E>);
+    d = serve(d, C::DELETE_TOPIC_IN_BROKER, s, admin::delete_topic::<E>);
+    d = serve(
+        d,
+        C::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP,
+        s,
+        admin::create_group::<E>,
+    );
+    d = serve(
+        d,
+        C::GET_ALL_SUBSCRIPTIONGROUP_CONFIG,
+        s,
+        admin::all_groups::<E>,
+    );
+    d = serve(d, C::GET_BROKER_RUNTIME_INFO, s, stats::runtime_info::<E>);
+    d = serve(d, C::GET_CONSUME_STATS, s, stats::consume_stats::<E>);
+    d = serve(d, C::GET_TOPIC_STATS_INFO, s, stats::topic_stats::<E>);
+    let closed = Arc::downgrade(state);
+    d.on_close(move |info| {
+        let Some(state) = closed.upgrade() else {
+            return;
+        };
+        let notify = state.clients.lock().on_connection_closed(info.id);
+        state.notify_ids_changed(notify);
+    })
+}
