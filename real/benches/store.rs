@@ -3,7 +3,8 @@
 //! same bytes in the same directory; SYNC_FLUSH puts/s with 1, 16 and 64 concurrent writers
 //! (group commit); consume-queue read throughput; recovery time after an abort.
 //! Sizes come from env vars: STORE_BENCH_MSGS (default 200 000), STORE_BENCH_RECOVERY_MIB
-//! (default 1024).
+//! (default 1024), STORE_BENCH_ONLY (comma list of `async`, `sync`, `recovery`; all when
+//! unset: for profiling one phase).
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -71,15 +72,23 @@ fn main() {
         "store bench: {msgs} messages of 1 KiB body, dir {}",
         base.display()
     );
-    let bytes = async_append(&base.join("async"), msgs);
-    plain_write(&base.join("plain.bin"), bytes, msgs);
-    for writers in [1usize, 16, 64] {
-        sync_append(&base.join(format!("sync{writers}")), writers);
+    let only = std::env::var("STORE_BENCH_ONLY").unwrap_or_default();
+    let runs = |phase: &str| only.is_empty() || only.split(',').any(|p| p == phase);
+    if runs("async") {
+        let bytes = async_append(&base.join("async"), msgs);
+        plain_write(&base.join("plain.bin"), bytes, msgs);
     }
-    recovery(
-        &base.join("recovery"),
-        env_u64("STORE_BENCH_RECOVERY_MIB", 1024),
-    );
+    if runs("sync") {
+        for writers in [1usize, 16, 64] {
+            sync_append(&base.join(format!("sync{writers}")), writers);
+        }
+    }
+    if runs("recovery") {
+        recovery(
+            &base.join("recovery"),
+            env_u64("STORE_BENCH_RECOVERY_MIB", 1024),
+        );
+    }
     let _ = std::fs::remove_dir_all(base);
 }
 
