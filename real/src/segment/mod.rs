@@ -32,6 +32,7 @@
 //! Not modelled: another process truncating or writing the file while it is mapped. The store
 //! directory belongs to one broker (RocketMQ's `lock` file); a truncation under us is a SIGBUS.
 
+mod prefault;
 mod reserve;
 mod words;
 
@@ -61,6 +62,8 @@ struct Inner {
     path: PathBuf,
     file: File,
     map: RwLock<Mapping>,
+    /// Populating pages ahead of a sequential writer (see `prefault.rs`).
+    prefault: prefault::Prefault,
 }
 
 /// The current mapping and its length, which is always the file's length.
@@ -85,7 +88,12 @@ impl MappedSegment {
         let path = path.to_path_buf();
         let map = RwLock::new(map);
         Ok(MappedSegment {
-            inner: Arc::new(Inner { path, file, map }),
+            inner: Arc::new(Inner {
+                path,
+                file,
+                map,
+                prefault: prefault::Prefault::default(),
+            }),
         })
     }
 
@@ -226,6 +234,10 @@ impl Segment for MappedSegment {
         if let Some(words) = map.words() {
             words.write(start, data);
         }
+        let segment_len = map.len;
+        drop(map);
+        let end = offset + data.len() as u64;
+        prefault::after_write(&self.inner, offset, end, segment_len);
         Ok(())
     }
 
