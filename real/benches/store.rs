@@ -100,6 +100,17 @@ fn main() {
     let _ = std::fs::remove_dir_all(base);
 }
 
+/// Anonymous resident memory (heap and stacks, not mapped files) of this process, in KiB:
+/// the figure that must not grow with the data stored.
+fn rss_anon_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("RssAnon:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
 fn async_append(root: &Path, msgs: u64) -> u64 {
     runtime().block_on(async {
         let store = MessageStore::open(TokioEnv::new(), config(root, FlushMode::Async))
@@ -107,13 +118,23 @@ fn async_append(root: &Path, msgs: u64) -> u64 {
             .unwrap();
         let messages: Vec<PutMessage> = (0..1000).map(|n| message(n, (n % 4) as i32)).collect();
         let start = Instant::now();
+        let mut rss_samples = Vec::new();
         for n in 0..msgs {
             store
                 .put(messages[(n % 1000) as usize].clone())
                 .await
                 .unwrap();
+            if n % (msgs / 4).max(1) == 0 {
+                rss_samples.push((n, rss_anon_kib()));
+            }
         }
         let elapsed = start.elapsed();
+        rss_samples.push((msgs, rss_anon_kib()));
+        let samples: Vec<String> = rss_samples
+            .iter()
+            .map(|(n, kib)| format!("{n} msgs: {kib} KiB"))
+            .collect();
+        println!("anonymous RSS while appending: {}", samples.join(", "));
         let bytes = store.max_physical_offset();
         report("ASYNC_FLUSH append", msgs, bytes, elapsed);
         // Consume-queue reads: every entry, 32 at a time, and the record bytes.
