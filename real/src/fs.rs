@@ -3,8 +3,10 @@
 //! The directory operations are plain `std::fs` calls made on the calling thread: they are
 //! cheap metadata operations on the store's own directories, and the seam makes them
 //! synchronous. `write_file_atomic` is the exception, because it fsyncs twice: it runs on
-//! tokio's blocking pool. Its temporary is `<path>.tmp`, so callers must not replace the same
-//! file from two tasks at once (each metadata file has one owner in the broker).
+//! tokio's blocking pool. Each call writes its own temporary `<path>.tmp.<n>`, so two tasks
+//! may replace the same file at once (the last rename wins): a task aborted mid-write keeps
+//! running on the blocking pool and must not collide with the next writer. A crash can leave
+//! a stale temporary behind; it is never read.
 
 use rocketsim::env::Fs;
 use std::ffi::OsString;
@@ -73,7 +75,7 @@ fn not_utf8(name: OsString) -> io::Error {
     )
 }
 
-/// Writes `<path>.tmp`, fsyncs it, renames it over `path`, fsyncs the directory: after a crash
+/// Writes `<path>.tmp.<n>`, fsyncs it, renames it over `path`, fsyncs the directory: after a crash
 /// at any point `path` holds the old content or the new, never a mix.
 fn write_atomic_blocking(path: &Path, data: &[u8]) -> io::Result<()> {
     let tmp = tmp_path(path);
@@ -91,8 +93,10 @@ fn write_atomic_blocking(path: &Path, data: &[u8]) -> io::Result<()> {
 }
 
 fn tmp_path(path: &Path) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut name = path.as_os_str().to_owned();
-    name.push(".tmp");
+    name.push(format!(".tmp.{n}"));
     PathBuf::from(name)
 }
 
