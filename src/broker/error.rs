@@ -122,3 +122,9 @@ impl BrokerError {
         RemotingCommand::response(self.code(), Some(self.to_string()))
     }
 }
+
+impl crate::remoting::Refusal for BrokerError {
+    fn response(&self) -> RemotingCommand {
+        BrokerError::response(self)
+    }
+}

@@ -15,7 +15,6 @@ use tokio::sync::Notify;
 use super::client_registry::{ClientRegistry, RegistryLimits};
 use super::config::BrokerConfig;
 use super::consumer_offsets::ConsumerOffsetTable;
-use super::error::BrokerError;
 use super::lock_table::LockTable;
 use super::long_poll::PullHolds;
 use super::registration::{BrokerIdentity, Registrar};
@@ -25,8 +24,8 @@ use super::topic_name::TBW102;
 use super::{admin, clients, housekeeping, offset, pull, query, send, stats, TopicConfigTable};
 use crate::env::{Env, Task};
 use crate::protocol::body::{perm, TopicConfig, TopicFilterType};
-use crate::protocol::{RemotingCommand, RequestCode};
-use crate::remoting::{Client, Dispatcher, RequestContext, Server};
+use crate::protocol::RequestCode;
+use crate::remoting::{Client, Dispatcher, Server};
 use crate::store::metadata::{load, ConsumerOffsets, SubscriptionGroups, Topics};
 use crate::store::{MessageStore, StoreError};
 
@@ -243,103 +242,64 @@ fn spawn_tasks<E: Env>(state: &Arc<State<E>>, registrar: &Arc<Registrar<E>>) -> 
     ]
 }
 
-/// Serves `code` with `handler`, turning its errors into responses.
-fn serve<E, F, Fut>(
-    d: Dispatcher,
-    code: RequestCode,
-    state: &Arc<State<E>>,
-    handler: F,
-) -> Dispatcher
-where
-    E: Env,
-    F: Fn(Arc<State<E>>, RequestContext, RemotingCommand) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<RemotingCommand, BrokerError>> + Send + 'static,
-{
-    let state = state.clone();
-    d.register(
-        code,
-        move |ctx: RequestContext, request: RemotingCommand| {
-            let reply = handler(state.clone(), ctx, request);
-            async move {
-                reply.await.unwrap_or_else(|error| {
-                    tracing::debug!(target: "rocketsim::broker", %code, %error, "request refused");
-                    error.response()
-                })
-            }
-        },
-    )
-}
-
 fn dispatcher<E: Env>(state: &Arc<State<E>>) -> Dispatcher {
     use RequestCode as C;
     let s = state;
     let mut d = Dispatcher::new();
-    d = serve(d, C::SEND_MESSAGE, s, send::send::<E>);
-    d = serve(d, C::SEND_MESSAGE_V2, s, send::send::<E>);
-    d = serve(d, C::SEND_BATCH_MESSAGE, s, send::send::<E>);
-    d = serve(d, C::PULL_MESSAGE, s, pull::pull::<E>);
-    d = serve(
-        d,
+    d = d.register_with(C::SEND_MESSAGE, s, send::send::<E>);
+    d = d.register_with(C::SEND_MESSAGE_V2, s, send::send::<E>);
+    d = d.register_with(C::SEND_BATCH_MESSAGE, s, send::send::<E>);
+    d = d.register_with(C::PULL_MESSAGE, s, pull::pull::<E>);
+    d = d.register_with(
         C::QUERY_CONSUMER_OFFSET,
         s,
         offset::query_consumer_offset::<E>,
     );
-    d = serve(
-        d,
+    d = d.register_with(
         C::UPDATE_CONSUMER_OFFSET,
         s,
         offset::update_consumer_offset::<E>,
     );
-    d = serve(
-        d,
+    d = d.register_with(
         C::GET_ALL_CONSUMER_OFFSET,
         s,
         offset::all_consumer_offsets::<E>,
     );
-    d = serve(d, C::GET_MAX_OFFSET, s, offset::max_offset::<E>);
-    d = serve(d, C::GET_MIN_OFFSET, s, offset::min_offset::<E>);
-    d = serve(
-        d,
+    d = d.register_with(C::GET_MAX_OFFSET, s, offset::max_offset::<E>);
+    d = d.register_with(C::GET_MIN_OFFSET, s, offset::min_offset::<E>);
+    d = d.register_with(
         C::GET_EARLIEST_MSG_STORETIME,
         s,
         offset::earliest_store_time::<E>,
     );
-    d = serve(
-        d,
-        C::SEARCH_OFFSET_BY_TIMESTAMP,
-        s,
-        offset::search_offset::<E>,
-    );
-    d = serve(d, C::VIEW_MESSAGE_BY_ID, s, query::view_message::<E>);
-    d = serve(d, C::QUERY_MESSAGE, s, query::query_message::<E>);
-    d = serve(d, C::HEART_BEAT, s, clients::heartbeat::<E>);
-    d = serve(d, C::UNREGISTER_CLIENT, s, clients::unregister_client::<E>);
-    d = serve(
-        d,
+    d = d.register_with(C::SEARCH_OFFSET_BY_TIMESTAMP, s, offset::search_offset::<E>);
+    d = d.register_with(C::VIEW_MESSAGE_BY_ID, s, query::view_message::<E>);
+    d = d.register_with(C::QUERY_MESSAGE, s, query::query_message::<E>);
+    d = d.register_with(C::HEART_BEAT, s, clients::heartbeat::<E>);
+    d = d.register_with(C::UNREGISTER_CLIENT, s, clients::unregister_client::<E>);
+    d = d.register_with(
         C::GET_CONSUMER_LIST_BY_GROUP,
         s,
         clients::consumer_list::<E>,
     );
-    d = serve(d, C::LOCK_BATCH_MQ, s, clients::lock_batch::<E>);
-    d = serve(d, C::UNLOCK_BATCH_MQ, s, clients::unlock_batch::<E>);
-    d = serve(d, C::UPDATE_AND_CREATE_TOPIC, s, admin::create_topic::<E>);
-    d = serve(d, C::GET_ALL_TOPIC_CONFIG, s, admin::all_topic_config::<E>);
-    d = serve(d, C::DELETE_TOPIC_IN_BROKER, s, admin::delete_topic::<E>);
-    d = serve(
-        d,
+    d = d.register_with(C::LOCK_BATCH_MQ, s, clients::lock_batch::<E>);
+    d = d.register_with(C::UNLOCK_BATCH_MQ, s, clients::unlock_batch::<E>);
+    d = d.register_with(C::UPDATE_AND_CREATE_TOPIC, s, admin::create_topic::<E>);
+    d = d.register_with(C::GET_ALL_TOPIC_CONFIG, s, admin::all_topic_config::<E>);
+    d = d.register_with(C::DELETE_TOPIC_IN_BROKER, s, admin::delete_topic::<E>);
+    d = d.register_with(
         C::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP,
         s,
         admin::create_group::<E>,
     );
-    d = serve(
-        d,
+    d = d.register_with(
         C::GET_ALL_SUBSCRIPTIONGROUP_CONFIG,
         s,
         admin::all_groups::<E>,
     );
-    d = serve(d, C::GET_BROKER_RUNTIME_INFO, s, stats::runtime_info::<E>);
-    d = serve(d, C::GET_CONSUME_STATS, s, stats::consume_stats::<E>);
-    d = serve(d, C::GET_TOPIC_STATS_INFO, s, stats::topic_stats::<E>);
+    d = d.register_with(C::GET_BROKER_RUNTIME_INFO, s, stats::runtime_info::<E>);
+    d = d.register_with(C::GET_CONSUME_STATS, s, stats::consume_stats::<E>);
+    d = d.register_with(C::GET_TOPIC_STATS_INFO, s, stats::topic_stats::<E>);
     let closed = Arc::downgrade(state);
     d.on_close(move |info| {
         let Some(state) = closed.upgrade() else {

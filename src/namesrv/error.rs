@@ -69,3 +69,9 @@ pub enum StartError {
     #[error("cannot start the server: {0}")]
     Listen(io::Error),
 }
+
+impl crate::remoting::Refusal for NamesrvError {
+    fn response(&self) -> RemotingCommand {
+        NamesrvError::response(self)
+    }
+}

@@ -10,14 +10,14 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use super::config::NamesrvConfig;
-use super::error::{NamesrvError, StartError};
+use super::error::StartError;
 use super::kv_config::KvConfig;
 use super::state::State;
 use super::table::RouteTable;
 use super::{admin, register, route};
 use crate::env::{Env, Instant, Task};
-use crate::protocol::{RemotingCommand, RequestCode};
-use crate::remoting::{Dispatcher, RequestContext, Server};
+use crate::protocol::RequestCode;
+use crate::remoting::{Dispatcher, Server};
 
 /// A running name server.
 pub struct Namesrv<E: Env> {
@@ -99,94 +99,38 @@ fn load_kv<E: Env>(env: &E, config: &NamesrvConfig) -> Result<KvConfig, StartErr
     }
 }
 
-/// Serves `code` with `handler`, turning its errors into responses.
-fn serve<E, F, Fut>(
-    dispatcher: Dispatcher,
-    code: RequestCode,
-    state: &Arc<State<E>>,
-    handler: F,
-) -> Dispatcher
-where
-    E: Env,
-    F: Fn(Arc<State<E>>, RequestContext, RemotingCommand) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<RemotingCommand, NamesrvError>> + Send + 'static,
-{
-    let state = state.clone();
-    dispatcher.register(
-        code,
-        move |ctx: RequestContext, request: RemotingCommand| {
-            let reply = handler(state.clone(), ctx, request);
-            async move {
-                reply.await.unwrap_or_else(|error| {
-                    tracing::debug!(target: "rocketsim::namesrv", %code, %error, "request refused");
-                    error.response()
-                })
-            }
-        },
-    )
-}
-
 fn dispatcher<E: Env>(state: &Arc<State<E>>) -> Dispatcher {
     use RequestCode as C;
     let d = Dispatcher::new();
-    let d = serve(d, C::REGISTER_BROKER, state, register::register_broker::<E>);
-    let d = serve(
-        d,
+    let d = d.register_with(C::REGISTER_BROKER, state, register::register_broker::<E>);
+    let d = d.register_with(
         C::UNREGISTER_BROKER,
         state,
         register::unregister_broker::<E>,
     );
-    let d = serve(
-        d,
+    let d = d.register_with(
         C::QUERY_DATA_VERSION,
         state,
         register::query_data_version::<E>,
     );
-    let d = serve(
-        d,
-        C::GET_ROUTEINFO_BY_TOPIC,
-        state,
-        route::route_by_topic::<E>,
-    );
-    let d = serve(
-        d,
-        C::GET_BROKER_CLUSTER_INFO,
-        state,
-        route::cluster_info::<E>,
-    );
-    let d = serve(
-        d,
+    let d = d.register_with(C::GET_ROUTEINFO_BY_TOPIC, state, route::route_by_topic::<E>);
+    let d = d.register_with(C::GET_BROKER_CLUSTER_INFO, state, route::cluster_info::<E>);
+    let d = d.register_with(
         C::GET_ALL_TOPIC_LIST_FROM_NAMESERVER,
         state,
         route::all_topics::<E>,
     );
-    let d = serve(
-        d,
+    let d = d.register_with(
         C::GET_TOPICS_BY_CLUSTER,
         state,
         route::topics_by_cluster::<E>,
     );
-    let d = serve(d, C::PUT_KV_CONFIG, state, admin::put_kv::<E>);
-    let d = serve(d, C::GET_KV_CONFIG, state, admin::get_kv::<E>);
-    let d = serve(d, C::DELETE_KV_CONFIG, state, admin::delete_kv::<E>);
-    let d = serve(
-        d,
-        C::WIPE_WRITE_PERM_OF_BROKER,
-        state,
-        admin::write_perm::<E>,
-    );
-    let d = serve(
-        d,
-        C::ADD_WRITE_PERM_OF_BROKER,
-        state,
-        admin::write_perm::<E>,
-    );
-    let d = serve(
-        d,
-        C::DELETE_TOPIC_IN_NAMESRV,
-        state,
-        admin::delete_topic::<E>,
-    );
+    let d = d.register_with(C::PUT_KV_CONFIG, state, admin::put_kv::<E>);
+    let d = d.register_with(C::GET_KV_CONFIG, state, admin::get_kv::<E>);
+    let d = d.register_with(C::DELETE_KV_CONFIG, state, admin::delete_kv::<E>);
+    let d = d.register_with(C::WIPE_WRITE_PERM_OF_BROKER, state, admin::write_perm::<E>);
+    let d = d.register_with(C::ADD_WRITE_PERM_OF_BROKER, state, admin::write_perm::<E>);
+    let d = d.register_with(C::DELETE_TOPIC_IN_NAMESRV, state, admin::delete_topic::<E>);
     let closed = state.clone();
     d.on_close(move |info| {
         if !closed.config.remove_on_close {

@@ -51,6 +51,12 @@ where
     }
 }
 
+/// An error a processor answers with instead of a result: its response (code and remark).
+pub trait Refusal: std::fmt::Display + Send + 'static {
+    /// The response that tells the caller what was wrong.
+    fn response(&self) -> RemotingCommand;
+}
+
 pub(super) type CloseListener = Arc<dyn Fn(ConnInfo) + Send + Sync>;
 
 /// Request code → processor, plus who to tell when a connection closes.
@@ -70,6 +76,27 @@ impl Dispatcher {
     pub fn register(mut self, code: RequestCode, processor: impl Processor) -> Self {
         self.processors.insert(code.0, Arc::new(processor));
         self
+    }
+
+    /// Serves `code` with a fallible `handler` that gets a shared `state`; an `Err` is
+    /// answered with the error's own response (and logged at debug).
+    pub fn register_with<S, F, Fut, R>(self, code: RequestCode, state: &Arc<S>, handler: F) -> Self
+    where
+        S: Send + Sync + 'static,
+        F: Fn(Arc<S>, RequestContext, RemotingCommand) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<RemotingCommand, R>> + Send + 'static,
+        R: Refusal,
+    {
+        let state = state.clone();
+        self.register(code, move |ctx: RequestContext, request: RemotingCommand| {
+            let reply = handler(state.clone(), ctx, request);
+            async move {
+                reply.await.unwrap_or_else(|error| {
+                    tracing::debug!(target: "rocketsim::remoting", code = code.0, %error, "request refused");
+                    error.response()
+                })
+            }
+        })
     }
 
     /// Calls `listener` once for every connection that closes, for whatever reason.

@@ -24,6 +24,6 @@ mod server;
 pub use client::Client;
 pub use config::RemotingConfig;
 pub use connection::{ConnId, ConnInfo, Connection};
-pub use dispatch::{Dispatcher, Processor, RequestContext};
+pub use dispatch::{Dispatcher, Processor, Refusal, RequestContext};
 pub use error::RpcError;
 pub use server::Server;
