@@ -13,9 +13,10 @@ use bytes::Bytes;
 use flate2::read::ZlibDecoder;
 use rocketsim::broker::BrokerConfig;
 use rocketsim::client::{Message, Producer, ProducerConfig, SendError, SendStatus};
-use rocketsim::env::Env;
+use rocketsim::env::{Clock, Env};
 use rocketsim::namesrv::Namesrv;
 use rocketsim::protocol::body::MessageQueue;
+use rocketsim::protocol::message_id::{start_of_month_utc_ms, UniqKey};
 use rocketsim::protocol::record::MessageRecord;
 use rocketsim::protocol::ResponseCode;
 use rocketsim::remoting::Client;
@@ -117,7 +118,13 @@ async fn producing<E: Env>(
         .expect("tags")
         .with_keys("k1 k2")
         .expect("keys");
+    let sync_msg = Message {
+        flag: 7,
+        ..sync_msg
+    };
+    let sent_at_ms = env.now_millis();
     let sync = producer.send(sync_msg).await.expect("sync send");
+    let received_at_ms = env.now_millis();
     assert_eq!(sync.status, SendStatus::SendOk);
     assert_eq!(sync.msg_id.len(), 32);
     assert_eq!(sync.offset_msg_id.len(), 32);
@@ -174,6 +181,23 @@ async fn producing<E: Env>(
     );
     assert_eq!(r.offset_msg_id().to_string(), sync.offset_msg_id);
     assert!(!r.sys_flag.is_compressed());
+    let props: Vec<(&str, &str)> = r.properties.iter().collect();
+    let expected = [
+        ("TAGS", "TagA"),
+        ("KEYS", "k1 k2"),
+        ("UNIQ_KEY", sync.msg_id.as_str()),
+        ("CLUSTER", "DefaultCluster"),
+    ];
+    assert_eq!(
+        props, expected,
+        "the producer's properties, then the broker's CLUSTER"
+    );
+    assert_eq!(r.flag, 7);
+    assert!((sent_at_ms..=received_at_ms).contains(&(r.born_timestamp_ms as u64)));
+    let key = UniqKey::parse(&sync.msg_id).expect("a UNIQ_KEY");
+    assert_eq!(key.client_ip, bind.ip());
+    let month = start_of_month_utc_ms(sent_at_ms as i64);
+    assert!((sent_at_ms..=received_at_ms).contains(&(key.timestamp_ms(month) as u64)));
     assert!(records
         .values()
         .any(|r| r.body == Bytes::from_static(b"oneway-body")));
@@ -373,6 +397,8 @@ fn broker_killed(seed: u64, latency_fault: bool) {
                 }
                 assert_eq!(brokers.len(), 2, "round robin reaches both brokers");
                 killer.kill(a_node);
+                let before = producer.broker_available("broker-a");
+                assert!(before, "nothing has failed on broker-a yet");
                 for i in 0..20 {
                     let sent = producer
                         .send(Message::new("TopicK", format!("after-{i}")))
@@ -380,6 +406,9 @@ fn broker_killed(seed: u64, latency_fault: bool) {
                     let sent = sent.unwrap_or_else(|e| panic!("send {i} after the kill: {e}"));
                     assert_eq!(sent.queue.broker_name, "broker-b");
                 }
+                // With the strategy on, the failed broker is isolated for 600 s; without it,
+                // nothing is remembered and each send's retry does the avoiding.
+                assert_eq!(producer.broker_available("broker-a"), !latency_fault);
                 producer.shutdown();
                 drop(a);
                 b.shutdown().await.expect("clean shutdown");
@@ -402,4 +431,63 @@ fn broker_killed_latency_fault_strategy_avoids_it() {
     for seed in 1..3 {
         broker_killed(seed, true);
     }
+}
+
+/// Routes are refreshed every 30 s (a topic that gains a broker is seen without any send
+/// failing), and a name server that does not answer is skipped for the next in the list.
+#[test]
+fn routes_refresh_and_dead_name_servers_are_skipped() {
+    on_sim(5, |world| async move {
+        let ns_node = world.add_client_node("namesrv", sim_ip(1));
+        let a_node = world.add_client_node("broker-a", sim_ip(2));
+        let b_node = world.add_client_node("broker-b", sim_ip(3));
+        let client_node = world.add_client_node("client", sim_ip(4));
+        let (ns_env, a_env, b_env) = (world.env(ns_node), world.env(a_node), world.env(b_node));
+        world
+            .run_on(client_node, move |env| async move {
+                let root = PathBuf::from("data");
+                let ns = start_namesrv(ns_env, sim_addr(1, 9876), &root).await;
+                let ns_addr = ns.local_addr();
+                let a_cfg = named(&root, "broker-a", sim_addr(2, 10911), ns_addr);
+                let a = start(&a_env, sim_addr(2, 10911), a_cfg).await;
+                let b_cfg = named(&root, "broker-b", sim_addr(3, 10911), ns_addr);
+                let b = start(&b_env, sim_addr(3, 10911), b_cfg).await;
+                let c = client(&env);
+                let topic = create_topic("TopicR", 2);
+                assert_code(
+                    &call(&c, a.local_addr(), topic).await,
+                    ResponseCode::SUCCESS,
+                );
+                await_route(&env, ns_addr, "TopicR", 1).await;
+                // Nothing listens on port 9999 of the name server's host.
+                let dead = sim_addr(1, 9999);
+                let cfg = ProducerConfig::new("PG", vec![dead, ns_addr], sim_ip(4));
+                let producer = Producer::new(env.clone(), cfg);
+                producer.start();
+                let sent = producer.send(Message::new("TopicR", "one")).await;
+                assert_eq!(
+                    sent.expect("via the second name server").queue.broker_name,
+                    "broker-a"
+                );
+                let topic = create_topic("TopicR", 2);
+                assert_code(
+                    &call(&c, b.local_addr(), topic).await,
+                    ResponseCode::SUCCESS,
+                );
+                await_route(&env, ns_addr, "TopicR", 2).await;
+                let route = producer.route("TopicR").await.expect("cached");
+                assert_eq!(route.queues.len(), 2, "not refreshed before 30 s");
+                env.sleep(Duration::from_secs(31)).await;
+                let route = producer.route("TopicR").await.expect("cached");
+                let brokers: Vec<&str> = route.broker_addrs.keys().map(String::as_str).collect();
+                assert_eq!(brokers, ["broker-a", "broker-b"]);
+                assert_eq!(route.queues.len(), 4);
+                producer.shutdown();
+                a.shutdown().await.expect("clean shutdown");
+                b.shutdown().await.expect("clean shutdown");
+                ns.shutdown();
+            })
+            .await
+            .expect("client node stays up");
+    });
 }

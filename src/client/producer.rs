@@ -168,6 +168,13 @@ impl<E: Env> Producer<E> {
         }
     }
 
+    /// Whether the latency fault strategy would choose `broker` now (always true when the
+    /// strategy is off).
+    pub fn broker_available(&self, broker: &str) -> bool {
+        let now = self.inner.env.now().since_origin();
+        self.inner.selector.lock().is_available(broker, now)
+    }
+
     /// The topic's publish info, fetching it on first use.
     pub async fn route(&self, topic: &str) -> Result<TopicPublishInfo, SendError> {
         self.inner.routes.get(topic).await.map_err(|e| match e {
