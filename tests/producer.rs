@@ -20,6 +20,7 @@ use rocketsim::protocol::message_id::{start_of_month_utc_ms, UniqKey};
 use rocketsim::protocol::record::MessageRecord;
 use rocketsim::protocol::ResponseCode;
 use rocketsim::remoting::Client;
+use rocketsim_sim::{SimConfig, World};
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::net::SocketAddr;
@@ -351,85 +352,83 @@ fn named(root: &Path, name: &str, bind: SocketAddr, ns: SocketAddr) -> BrokerCon
 }
 
 /// Two brokers serve TopicK; broker-a is killed; every later send succeeds on broker-b.
-fn broker_killed(seed: u64, latency_fault: bool) {
-    on_sim(seed, move |world| async move {
-        let ns_node = world.add_client_node("namesrv", sim_ip(1));
-        let a_node = world.add_client_node("broker-a", sim_ip(2));
-        let b_node = world.add_client_node("broker-b", sim_ip(3));
-        let client_node = world.add_client_node("client", sim_ip(4));
-        let (ns_env, a_env, b_env) = (world.env(ns_node), world.env(a_node), world.env(b_node));
-        let killer = world.clone();
-        world
-            .run_on(client_node, move |env| async move {
-                let root = PathBuf::from("data");
-                let ns = start_namesrv(ns_env, sim_addr(1, 9876), &root).await;
-                let ns_addr = ns.local_addr();
-                let a = start(
-                    &a_env,
-                    sim_addr(2, 10911),
-                    named(&root, "broker-a", sim_addr(2, 10911), ns_addr),
-                )
-                .await;
-                let b = start(
-                    &b_env,
-                    sim_addr(3, 10911),
-                    named(&root, "broker-b", sim_addr(3, 10911), ns_addr),
-                )
-                .await;
-                let c = client(&env);
-                for broker in [a.local_addr(), b.local_addr()] {
-                    assert_code(
-                        &call(&c, broker, create_topic("TopicK", 2)).await,
-                        ResponseCode::SUCCESS,
-                    );
-                }
-                await_route(&env, ns_addr, "TopicK", 2).await;
-                let mut cfg = producer_config(ns_addr, sim_ip(4));
-                cfg.send_latency_fault_enable = latency_fault;
-                let producer = Producer::new(env.clone(), cfg);
-                producer.start();
-                let mut brokers = std::collections::BTreeSet::new();
-                for i in 0..8 {
-                    let sent = producer
-                        .send(Message::new("TopicK", format!("before-{i}")))
-                        .await;
-                    brokers.insert(sent.expect("send before the kill").queue.broker_name);
-                }
-                assert_eq!(brokers.len(), 2, "round robin reaches both brokers");
-                killer.kill(a_node);
-                let before = producer.broker_available("broker-a");
-                assert!(before, "nothing has failed on broker-a yet");
-                for i in 0..20 {
-                    let sent = producer
-                        .send(Message::new("TopicK", format!("after-{i}")))
-                        .await;
-                    let sent = sent.unwrap_or_else(|e| panic!("send {i} after the kill: {e}"));
-                    assert_eq!(sent.queue.broker_name, "broker-b");
-                }
-                // With the strategy on, the failed broker is isolated for 600 s; without it,
-                // nothing is remembered and each send's retry does the avoiding.
-                assert_eq!(producer.broker_available("broker-a"), !latency_fault);
-                producer.shutdown();
-                drop(a);
-                b.shutdown().await.expect("clean shutdown");
-                ns.shutdown();
-            })
-            .await
-            .expect("client node stays up");
-    });
+async fn broker_killed(world: World, latency_fault: bool) {
+    let ns_node = world.add_client_node("namesrv", sim_ip(1));
+    let a_node = world.add_client_node("broker-a", sim_ip(2));
+    let b_node = world.add_client_node("broker-b", sim_ip(3));
+    let client_node = world.add_client_node("client", sim_ip(4));
+    let (ns_env, a_env, b_env) = (world.env(ns_node), world.env(a_node), world.env(b_node));
+    let killer = world.clone();
+    world
+        .run_on(client_node, move |env| async move {
+            let root = PathBuf::from("data");
+            let ns = start_namesrv(ns_env, sim_addr(1, 9876), &root).await;
+            let ns_addr = ns.local_addr();
+            let a = start(
+                &a_env,
+                sim_addr(2, 10911),
+                named(&root, "broker-a", sim_addr(2, 10911), ns_addr),
+            )
+            .await;
+            let b = start(
+                &b_env,
+                sim_addr(3, 10911),
+                named(&root, "broker-b", sim_addr(3, 10911), ns_addr),
+            )
+            .await;
+            let c = client(&env);
+            for broker in [a.local_addr(), b.local_addr()] {
+                assert_code(
+                    &call(&c, broker, create_topic("TopicK", 2)).await,
+                    ResponseCode::SUCCESS,
+                );
+            }
+            await_route(&env, ns_addr, "TopicK", 2).await;
+            let mut cfg = producer_config(ns_addr, sim_ip(4));
+            cfg.send_latency_fault_enable = latency_fault;
+            let producer = Producer::new(env.clone(), cfg);
+            producer.start();
+            let mut brokers = std::collections::BTreeSet::new();
+            for i in 0..8 {
+                let sent = producer
+                    .send(Message::new("TopicK", format!("before-{i}")))
+                    .await;
+                brokers.insert(sent.expect("send before the kill").queue.broker_name);
+            }
+            assert_eq!(brokers.len(), 2, "round robin reaches both brokers");
+            killer.kill(a_node);
+            let before = producer.broker_available("broker-a");
+            assert!(before, "nothing has failed on broker-a yet");
+            for i in 0..20 {
+                let sent = producer
+                    .send(Message::new("TopicK", format!("after-{i}")))
+                    .await;
+                let sent = sent.unwrap_or_else(|e| panic!("send {i} after the kill: {e}"));
+                assert_eq!(sent.queue.broker_name, "broker-b");
+            }
+            // With the strategy on, the failed broker is isolated for 600 s; without it,
+            // nothing is remembered and each send's retry does the avoiding.
+            assert_eq!(producer.broker_available("broker-a"), !latency_fault);
+            producer.shutdown();
+            drop(a);
+            b.shutdown().await.expect("clean shutdown");
+            ns.shutdown();
+        })
+        .await
+        .expect("client node stays up");
 }
 
 #[test]
 fn broker_killed_sends_retry_on_the_other_broker() {
     for seed in 1..3 {
-        broker_killed(seed, false);
+        on_sim(seed, |world| broker_killed(world, false));
     }
 }
 
 #[test]
 fn broker_killed_latency_fault_strategy_avoids_it() {
     for seed in 1..3 {
-        broker_killed(seed, true);
+        on_sim(seed, |world| broker_killed(world, true));
     }
 }
 
@@ -490,4 +489,17 @@ fn routes_refresh_and_dead_name_servers_are_skipped() {
             .await
             .expect("client node stays up");
     });
+}
+
+/// The same seed twice gives the same run, event for event (the producer draws all its
+/// randomness from the env and reads no ambient clock).
+#[test]
+fn broker_killed_is_deterministic() {
+    let run = || rocketsim_sim::run(SimConfig::new(11), |world| broker_killed(world, true));
+    let (first, second) = (run(), run());
+    assert!(first.output.is_ok(), "{:?}", first.output.err());
+    assert_eq!(
+        (first.trace_hash, first.events),
+        (second.trace_hash, second.events)
+    );
 }

@@ -208,8 +208,12 @@ impl<E: Env> RouteCache<E> {
             let Ok(response) = self.client.invoke(addr, request, self.timeout).await else {
                 continue;
             };
+            // An answer we cannot read counts as no answer: the next name server may do.
             let answer = match response.response_code() {
-                Some(ResponseCode::SUCCESS) => TopicRouteData::decode(&response.body).ok(),
+                Some(ResponseCode::SUCCESS) => match TopicRouteData::decode(&response.body) {
+                    Ok(route) => Some(route),
+                    Err(_) => continue,
+                },
                 Some(ResponseCode::TOPIC_NOT_EXIST) => None,
                 _ => continue,
             };
