@@ -12,7 +12,7 @@ use broker_common::*;
 use bytes::Bytes;
 use flate2::read::ZlibDecoder;
 use rocketsim::broker::BrokerConfig;
-use rocketsim::client::{Message, Producer, ProducerConfig, SendError, SendStatus};
+use rocketsim::client::{InvalidMessage, Message, Producer, ProducerConfig, SendError, SendStatus};
 use rocketsim::env::{Clock, Env};
 use rocketsim::namesrv::Namesrv;
 use rocketsim::protocol::body::MessageQueue;
@@ -267,6 +267,31 @@ async fn unknown_topic<E: Env>(
         .send(Message::new("Known", "x"))
         .await
         .expect("known topic");
+    // Refused before anything is sent.
+    for (message, reason) in [
+        (Message::new("bad topic", "x"), InvalidMessage::BadTopic),
+        (Message::new("TBW102", "x"), InvalidMessage::BadTopic),
+        (Message::new("Known", ""), InvalidMessage::EmptyBody),
+    ] {
+        let refused = producer.send(message).await;
+        assert!(
+            matches!(&refused, Err(SendError::Invalid { reason: r }) if *r == reason),
+            "{refused:?}"
+        );
+    }
+    let big: Vec<Message> = (0..5)
+        .map(|_| Message::new("Known", vec![1u8; 1024 * 1024]))
+        .collect();
+    let refused = producer.send_batch(big).await;
+    assert!(
+        matches!(
+            &refused,
+            Err(SendError::Invalid {
+                reason: InvalidMessage::TooLarge { .. }
+            })
+        ),
+        "a 5 MiB batch is over the 4 MiB limit"
+    );
     let queue = MessageQueue {
         broker_name: "broker-a".into(),
         queue_id: 0,

@@ -125,6 +125,9 @@ pub enum InvalidMessage {
     TooLarge { bytes: usize, max: usize },
     #[error("a batch must be non-empty and have one topic")]
     BadBatch,
+    /// Java's `Validators.checkTopic`: 1..=127 chars of `[%|a-zA-Z0-9_-]`, not TBW102.
+    #[error("topic name not allowed")]
+    BadTopic,
     #[error("properties: {0}")]
     Properties(#[from] PropertiesError),
 }

@@ -25,8 +25,8 @@
 use super::fault::QueueSelector;
 use super::message::{InvalidMessage, Message, ProducerConfig, SendError, SendResult};
 use super::request::{
-    batch_request, is_retryable, maybe_compress, queue_index_by_hash, read_response, send_request,
-    SendContext,
+    batch_request, check_topic, is_retryable, maybe_compress, queue_index_by_hash, read_response,
+    send_request, SendContext,
 };
 use super::route_cache::{RouteCache, RouteError, TopicPublishInfo, TBW102};
 use crate::env::{Env, Spawn, Task};
@@ -269,12 +269,13 @@ impl<E: Env> Producer<E> {
                 })
             }
         };
+        let max = self.inner.config.max_message_size;
         let mut ids = Vec::with_capacity(messages.len());
         for message in &mut messages {
             ids.push(self.prepare(message)?);
         }
         let build = move |queue: &MessageQueue, born: i64| {
-            batch_request(&self.context(born), queue, &messages)
+            batch_request(&self.context(born), queue, &messages, max)
         };
         self.send_with_retries(&topic, ids.join(","), &build).await
     }
@@ -294,6 +295,7 @@ impl<E: Env> Producer<E> {
             return Err(SendError::NotRunning);
         }
         let invalid = |reason| SendError::Invalid { reason };
+        check_topic(&message.topic).map_err(invalid)?;
         if message.body.is_empty() {
             return Err(invalid(InvalidMessage::EmptyBody));
         }

@@ -96,11 +96,31 @@ pub fn send_request(
     Ok(request.with_header(&SendMessageHeaderV2(h)).with_body(body))
 }
 
-/// SEND_BATCH_MESSAGE of `messages` (one topic, UNIQ_KEYs set, never compressed) to `queue`.
+/// Longest topic name a 4.9 producer accepts.
+pub const TOPIC_CHARS_MAX: usize = 127;
+
+/// Java's `Validators.checkTopic`, plus the rule that TBW102 is not a destination.
+pub fn check_topic(topic: &str) -> Result<(), InvalidMessage> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '%' | '|' | '_' | '-');
+    let ok = !topic.is_empty()
+        && topic.len() <= TOPIC_CHARS_MAX
+        && topic.chars().all(allowed)
+        && topic != super::route_cache::TBW102;
+    if ok {
+        Ok(())
+    } else {
+        Err(InvalidMessage::BadTopic)
+    }
+}
+
+/// SEND_BATCH_MESSAGE of `messages` (one topic, UNIQ_KEYs set, never compressed) to `queue`;
+/// the encoded batch body may be at most `body_bytes_max` (Java checks the whole batch
+/// against `maxMessageSize`).
 pub fn batch_request(
     ctx: &SendContext<'_>,
     queue: &MessageQueue,
     messages: &[Message],
+    body_bytes_max: usize,
 ) -> Result<RemotingCommand, InvalidMessage> {
     let entries: Vec<BatchEntry> = messages
         .iter()
@@ -112,6 +132,13 @@ pub fn batch_request(
         .collect();
     let mut body = BytesMut::new();
     encode_batch(&entries, &mut body).map_err(|_| InvalidMessage::BadBatch)?;
+    if body.len() > body_bytes_max {
+        let bytes = body.len();
+        return Err(InvalidMessage::TooLarge {
+            bytes,
+            max: body_bytes_max,
+        });
+    }
     // The batch's own properties: only WAIT, copied from the first message as Java does.
     let mut properties = Properties::new();
     if let Some(wait) = messages.first().and_then(|m| m.properties.get("WAIT")) {
@@ -219,6 +246,16 @@ mod tests {
             .read_to_end(&mut out)
             .expect("zlib");
         assert_eq!(out, large);
+    }
+
+    #[test]
+    fn topics_are_checked_as_java_does() {
+        for good in ["T", "Topic_A-1", "%RETRY%G", "a|b", &"x".repeat(127)] {
+            assert_eq!(check_topic(good), Ok(()), "{good}");
+        }
+        for bad in ["", "TBW102", "a b", "a.b", "ü", &"x".repeat(128)] {
+            assert_eq!(check_topic(bad), Err(InvalidMessage::BadTopic), "{bad}");
+        }
     }
 
     #[test]
