@@ -10,7 +10,9 @@
 //! Without the strategy: round robin, and on a retry the queues of the broker that just failed
 //! are skipped (falling back to plain round robin if every queue is on that broker). With it:
 //! round robin over the queues of available brokers; if none is available, the "least bad"
-//! broker (Java's `pickOneAtLeast`) with a queue id from the counter.
+//! broker (Java's `pickOneAtLeast`) with a queue id from the counter. As in 4.9, the latency
+//! path does not skip the previous attempt's broker by name: a failed attempt has already
+//! isolated it for 600 s.
 //!
 //! Invariant: the chosen queue is always one of the given queues' brokers (the least-bad pick
 //! only picks among brokers that still have queues in the list).
