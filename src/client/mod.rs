@@ -1,5 +1,16 @@
 //! The client library: producer and consumer behaviour of the RocketMQ 4.9 Java client.
 //!
-//! So far: queue allocation strategies for rebalancing (`rebalance`), pure functions.
+//! So far: queue allocation strategies for rebalancing (`rebalance`), pure functions; the
+//! producer (`producer`) with its route cache (`route_cache`), sans-IO queue selection and
+//! latency fault strategy (`fault`), pure request building (`request`) and its message,
+//! result, error and configuration types (`message`).
 
+pub mod fault;
+pub mod message;
+pub mod producer;
 pub mod rebalance;
+pub mod request;
+pub mod route_cache;
+
+pub use message::{InvalidMessage, Message, ProducerConfig, SendError, SendResult, SendStatus};
+pub use producer::Producer;
