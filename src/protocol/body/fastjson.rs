@@ -4,7 +4,9 @@
 //! broker's offset files (§4.9) carry it. Standard JSON parsers reject it, so reading goes
 //! through [`parse`], which quotes such keys first when — and only when — the plain parse
 //! fails. Writing the dialect is done by hand for the few maps that need it
-//! ([`write_int_key_map`]); everything else is ordinary serde output.
+//! ([`write_int_key_map`]) or by unquoting serde's output at one nesting depth
+//! ([`unquote_integer_keys`], for the broker's offset files); everything else is ordinary
+//! serde output.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -108,6 +110,71 @@ fn bare_key_end(bytes: &[u8], start: usize) -> Option<usize> {
     (bytes.get(after) == Some(&b':')).then_some(end)
 }
 
+/// Unquotes integer keys of objects at `depth` (the outermost object is depth 1).
+pub fn unquote_integer_keys(text: &str, depth: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut stack: Vec<bool> = Vec::new();
+    let mut expect_key = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                let mut s = String::new();
+                copy_string(&mut chars, &mut s);
+                let key = &s[..s.len() - 1];
+                let integer = !key.is_empty()
+                    && key
+                        .trim_start_matches('-')
+                        .chars()
+                        .all(|d| d.is_ascii_digit())
+                    && key != "-";
+                if expect_key && stack.len() == depth && integer {
+                    out.push_str(key);
+                } else {
+                    out.push('"');
+                    out.push_str(&s);
+                }
+                expect_key = false;
+            }
+            '{' => {
+                stack.push(true);
+                expect_key = true;
+                out.push(c);
+            }
+            '[' => {
+                stack.push(false);
+                expect_key = false;
+                out.push(c);
+            }
+            '}' | ']' => {
+                stack.pop();
+                out.push(c);
+            }
+            ',' => {
+                expect_key = stack.last() == Some(&true);
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Copies the rest of a string (after its opening quote) including the closing quote.
+fn copy_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>, out: &mut String) {
+    let mut escaped = false;
+    for c in chars.by_ref() {
+        out.push(c);
+        if escaped {
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if c == '"' {
+            return;
+        }
+    }
+}
+
 /// Writes `map` as a JSON object in key order, with keys quoted or not according to `style`.
 pub fn write_int_key_map(out: &mut String, map: &BTreeMap<i64, String>, style: JsonStyle) {
     out.push('{');
@@ -168,5 +235,15 @@ mod tests {
         let mut fastjson = String::new();
         write_int_key_map(&mut fastjson, &map, JsonStyle::Fastjson);
         assert_eq!(fastjson, r#"{0:"m\"",1:"s"}"#);
+    }
+
+    #[test]
+    fn integer_keys_at_a_depth_are_unquoted() {
+        let text = r#"{"offsetTable":{"123":{"0":1,"1":2}}}"#;
+        assert_eq!(
+            unquote_integer_keys(text, 3),
+            r#"{"offsetTable":{"123":{0:1,1:2}}}"#
+        );
+        assert_eq!(quote_integer_keys(&unquote_integer_keys(text, 3)), text);
     }
 }

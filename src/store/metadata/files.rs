@@ -7,8 +7,8 @@ use std::path::Path;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::fastjson::{quote_integer_keys, unquote_integer_keys};
 use crate::env::Fs;
+use crate::protocol::body::fastjson::{quote_integer_keys, unquote_integer_keys};
 use crate::store::error::StoreError;
 
 /// A metadata file: its name under `config/` and the depth of its integer-keyed maps.

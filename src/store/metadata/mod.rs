@@ -5,11 +5,10 @@
 //! file reads as empty. `Metadata` holds all four; the store loads it on open, saves it when
 //! changed every `metadata_persist_interval_ms` and at shutdown (`MessageStore::metadata`).
 
-mod fastjson;
 mod files;
 mod owner;
 
-pub use fastjson::{quote_integer_keys, unquote_integer_keys};
+pub use crate::protocol::body::fastjson::{quote_integer_keys, unquote_integer_keys};
 pub use files::{
     load, save, ConsumerOffsets, DataVersion, DelayOffsets, MetadataFile, SubscriptionGroupConfig,
     SubscriptionGroups, TopicConfig, Topics,
