@@ -9,7 +9,9 @@ use broker_common::*;
 use bytes::Bytes;
 use rocketsim::env::Env;
 use rocketsim::protocol::body::perm;
+use rocketsim::protocol::header::PullMessageHeader;
 use rocketsim::protocol::properties::Properties;
+use rocketsim::protocol::sysflag::PullSysFlag;
 use rocketsim::protocol::{RemotingCommand, RequestCode, ResponseCode};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -160,6 +162,23 @@ async fn bad_input<E: Env>(env: E, bind: SocketAddr, root: PathBuf) {
         (code, h.next_begin_offset),
         (ResponseCode::PULL_OFFSET_MOVED, 0)
     );
+    // A pull filtered by the group's registered subscription (no subscription flag) whose
+    // subVersion is newer than the registered one: SUBSCRIPTION_NOT_LATEST; as new: served.
+    let json = r#"{"clientID":"c1","consumerDataSet":[{"consumeFromWhere":"CONSUME_FROM_LAST_OFFSET","consumeType":"CONSUME_PASSIVELY","groupName":"CG","messageModel":"CLUSTERING","subscriptionDataSet":[{"subString":"*","subVersion":100,"topic":"T"}],"unitMode":false}],"producerDataSet":[]}"#;
+    let beat = RemotingCommand::request(RequestCode::HEART_BEAT).with_body(Bytes::from(json));
+    assert_code(&call(&c, addr, beat).await, ResponseCode::SUCCESS);
+    for (sub_version, code) in [
+        (200, ResponseCode::SUBSCRIPTION_NOT_LATEST),
+        (100, ResponseCode::PULL_NOT_FOUND),
+    ] {
+        let mut header: PullMessageHeader =
+            Pull::new("T", 1, 0).request().header().expect("header");
+        header.sys_flag = PullSysFlag::build(false, false, false, false).to_wire();
+        header.sub_version = sub_version;
+        let request = RemotingCommand::request(RequestCode::PULL_MESSAGE).with_header(&header);
+        let response = call(&c, addr, request).await;
+        assert_code(&response, code);
+    }
     // Write permission wiped: NO_PERMISSION; restored: served again.
     broker.set_permission(perm::READ);
     let denied = call(&c, addr, send_v1(&send_header("T", 0, &none), b"x")).await;

@@ -71,6 +71,8 @@ pub enum BrokerError {
     SubscriptionGroupUnknown { group: String },
     #[error("the consumer's subscription not exist: group {group} topic {topic}")]
     SubscriptionNotExist { group: String, topic: String },
+    #[error("the consumer's subscription not latest: group {group} topic {topic}")]
+    SubscriptionNotLatest { group: String, topic: String },
     #[error("The broker does not support consumer to filter message by SQL92")]
     Sql92NotSupported,
     #[error("Not found, V3_0_6_SNAPSHOT maybe this group consumer boot first")]
@@ -101,6 +103,7 @@ impl BrokerError {
             E::SubscriptionGroupUnknown { .. } | E::SubscriptionNotExist { .. } => {
                 ResponseCode::SUBSCRIPTION_NOT_EXIST
             }
+            E::SubscriptionNotLatest { .. } => ResponseCode::SUBSCRIPTION_NOT_LATEST,
             E::OffsetNotFound | E::QueryNotFound => ResponseCode::QUERY_NOT_FOUND,
             // Java answers bad headers, illegal names, queue ids and unreadable offsets with
             // SYSTEM_ERROR and a remark.

@@ -143,7 +143,8 @@ fn check<E: Env>(
     tag_codes(&expression).ok_or(BrokerError::SubscriptionParse { expression })
 }
 
-/// Without the subscription flag, Java filters with what the group's heartbeat said.
+/// Without the subscription flag, Java filters with what the group's heartbeat said, and only
+/// when that is at least as new as the consumer's (`subVersion`).
 fn registered_subscription<E: Env>(
     state: &State<E>,
     header: &PullMessageHeader,
@@ -158,6 +159,12 @@ fn registered_subscription<E: Env>(
         let (group, topic) = (group.clone(), header.topic.clone());
         return Err(BrokerError::SubscriptionNotExist { group, topic });
     };
+    // The consumer rebuilt its subscription after its last heartbeat reached us: Java refuses
+    // rather than filter with the old expression; the client heartbeats and pulls again.
+    if sub.sub_version < header.sub_version {
+        let (group, topic) = (group.clone(), header.topic.clone());
+        return Err(BrokerError::SubscriptionNotLatest { group, topic });
+    }
     let kind = match sub.expression_type {
         ExpressionType::Tag => None,
         other => Some(other.name().to_string()),
