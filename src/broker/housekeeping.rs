@@ -6,6 +6,10 @@
 //!   connections and notifying their groups) and expired locks;
 //! * offset persister (every `flushConsumerOffsetInterval`, 5 s): saves `consumerOffset.json`
 //!   when it changed;
+//!
+//! The store owns the metadata files (`MessageStore::update_metadata` / `persist_metadata`,
+//! and a last save at its shutdown); the broker's tables are the live copies and hand the
+//! store a snapshot when they change.
 //! * topic sync (on each topic change): saves `topics.json` and registers with every name
 //!   server at once (forced), so routes follow new topics within a round trip;
 //! * group sync (on each subscription-group change): saves `subscriptionGroup.json`.
@@ -18,7 +22,7 @@ use std::sync::Arc;
 use super::registration::Registrar;
 use super::state::State;
 use crate::env::Env;
-use crate::store::metadata::{save, ConsumerOffsets, TopicConfig as StoredTopic, Topics};
+use crate::store::metadata::{ConsumerOffsets, TopicConfig as StoredTopic, Topics};
 
 pub(crate) async fn hold_check<E: Env>(state: Arc<State<E>>) {
     let env = state.env.clone();
@@ -60,23 +64,21 @@ pub(crate) async fn offset_persister<E: Env>(state: Arc<State<E>>) {
             .env
             .sleep(state.config.flush_consumer_offset_interval)
             .await;
-        save_offsets(&state, false).await;
+        save_offsets(&state).await;
     }
 }
 
-/// Saves `consumerOffset.json` (only when changed unless `always`).
-pub(crate) async fn save_offsets<E: Env>(state: &State<E>, always: bool) {
+/// Saves `consumerOffset.json` when the offsets changed.
+async fn save_offsets<E: Env>(state: &State<E>) {
     let snapshot: Option<ConsumerOffsets> = {
         let mut offsets = state.offsets.lock();
-        (always || offsets.is_dirty()).then(|| offsets.snapshot())
+        offsets.is_dirty().then(|| offsets.snapshot())
     };
     let Some(file) = snapshot else {
         return;
     };
-    let dir = state.store.config().config_dir();
-    if let Err(error) = save(&state.env, &dir, &file).await {
-        tracing::warn!(target: "rocketsim::broker", %error, "consumer offsets not saved");
-    }
+    state.store.update_metadata(|m| m.consumer_offsets = file);
+    persist(state, "consumer offsets").await;
 }
 
 pub(crate) async fn topic_sync<E: Env>(state: Arc<State<E>>, registrar: Arc<Registrar<E>>) {
@@ -87,7 +89,13 @@ pub(crate) async fn topic_sync<E: Env>(state: Arc<State<E>>, registrar: Arc<Regi
     }
 }
 
-pub(crate) async fn save_topics<E: Env>(state: &State<E>) {
+async fn save_topics<E: Env>(state: &State<E>) {
+    stage_topics(state);
+    persist(state, "topics").await;
+}
+
+/// Hands the topic table to the store (saved at its next persist).
+pub(crate) fn stage_topics<E: Env>(state: &State<E>) {
     let snapshot = state.topics.snapshot();
     let file = Topics {
         data_version: crate::store::metadata::DataVersion {
@@ -111,10 +119,7 @@ pub(crate) async fn save_topics<E: Env>(state: &State<E>) {
             })
             .collect(),
     };
-    let dir = state.store.config().config_dir();
-    if let Err(error) = save(&state.env, &dir, &file).await {
-        tracing::warn!(target: "rocketsim::broker", %error, "topics not saved");
-    }
+    state.store.update_metadata(|m| m.topics = file);
 }
 
 pub(crate) async fn group_sync<E: Env>(state: Arc<State<E>>) {
@@ -124,10 +129,26 @@ pub(crate) async fn group_sync<E: Env>(state: Arc<State<E>>) {
     }
 }
 
-pub(crate) async fn save_groups<E: Env>(state: &State<E>) {
+async fn save_groups<E: Env>(state: &State<E>) {
+    stage_groups(state);
+    persist(state, "subscription groups").await;
+}
+
+/// Hands the subscription groups to the store (saved at its next persist).
+pub(crate) fn stage_groups<E: Env>(state: &State<E>) {
     let file = state.groups.lock().clone();
-    let dir = state.store.config().config_dir();
-    if let Err(error) = save(&state.env, &dir, &file).await {
-        tracing::warn!(target: "rocketsim::broker", %error, "subscription groups not saved");
+    state.store.update_metadata(|m| m.subscription_groups = file);
+}
+
+/// Offsets as they are now, handed to the store (saved at its next persist).
+pub(crate) fn stage_offsets<E: Env>(state: &State<E>) {
+    let file = state.offsets.lock().snapshot();
+    state.store.update_metadata(|m| m.consumer_offsets = file);
+}
+
+/// Saves the metadata files now; a failure is logged and retried at the next change or period.
+async fn persist<E: Env>(state: &State<E>, what: &'static str) {
+    if let Err(error) = state.store.persist_metadata().await {
+        tracing::warn!(target: "rocketsim::broker", %error, what, "metadata not saved");
     }
 }

@@ -26,7 +26,7 @@ use crate::env::{Env, Task};
 use crate::protocol::body::{perm, TopicConfig, TopicFilterType};
 use crate::protocol::RequestCode;
 use crate::remoting::{Client, Dispatcher, Server};
-use crate::store::metadata::{load, ConsumerOffsets, SubscriptionGroups, Topics};
+use crate::store::metadata::Metadata;
 use crate::store::{MessageStore, StoreError};
 
 /// Why a broker could not start.
@@ -105,9 +105,10 @@ impl<E: Env> Broker<E> {
         self.server.shutdown();
         self.registrar.unregister_all().await;
         let state = &self.state;
-        housekeeping::save_offsets(state, true).await;
-        housekeeping::save_topics(state).await;
-        housekeeping::save_groups(state).await;
+        // The store saves what changed at its shutdown.
+        housekeeping::stage_offsets(state);
+        housekeeping::stage_topics(state);
+        housekeeping::stage_groups(state);
         // Dropping the parked senders answers every held pull.
         let now = state.env.now() + std::time::Duration::from_secs(3600);
         drop(state.holds.lock().on_tick(now, |_, _| 0));
@@ -133,10 +134,13 @@ fn build_state<E: Env>(
     config: BrokerConfig,
     store: MessageStore<E>,
 ) -> Result<State<E>, StoreError> {
-    let dir = store.config().config_dir();
-    let stored: Topics = load(&env, &dir)?;
-    let offsets: ConsumerOffsets = load(&env, &dir)?;
-    let groups: SubscriptionGroups = load(&env, &dir)?;
+    // The store loaded the metadata files when it opened.
+    let Metadata {
+        topics: stored,
+        consumer_offsets: offsets,
+        subscription_groups: groups,
+        ..
+    } = store.metadata();
     let now_ms = env.now_millis();
     let topics = Arc::new(TopicConfigTable::new(now_ms));
     for (name, t) in stored.topic_config_table {
