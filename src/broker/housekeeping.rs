@@ -2,6 +2,7 @@
 //!
 //! * hold check (every `hold_check_interval`, 5 s): releases held pulls that expired or whose
 //!   queue grew without a notice;
+//! * rate sampler (every second): the put and get counters, for `putTps`/`getTransferedTps`;
 //! * client scan (every `client_scan_interval`, 10 s): drops silent clients (closing their
 //!   connections and notifying their groups) and expired locks;
 //! * offset persister (every `flushConsumerOffsetInterval`, 5 s): saves `consumerOffset.json`
@@ -17,7 +18,9 @@
 //! Loops run on fixed schedules from the monotonic clock. A failed save is logged and retried
 //! on the next change or period; nothing here blocks a request.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::registration::Registrar;
 use super::state::State;
@@ -36,6 +39,18 @@ pub(crate) async fn hold_check<E: Env>(state: Arc<State<E>>) {
         for token in released {
             let _ = token.send(());
         }
+    }
+}
+
+pub(crate) async fn sample_rates<E: Env>(state: Arc<State<E>>) {
+    let env = state.env.clone();
+    loop {
+        let now_ms = env.now().since_origin().as_millis() as u64;
+        let put = state.put_total.load(Ordering::Relaxed);
+        let get = state.get_total.load(Ordering::Relaxed);
+        state.put_rate.lock().sample(now_ms, put);
+        state.get_rate.lock().sample(now_ms, get);
+        env.sleep(Duration::from_secs(1)).await;
     }
 }
 
@@ -137,7 +152,9 @@ async fn save_groups<E: Env>(state: &State<E>) {
 /// Hands the subscription groups to the store (saved at its next persist).
 pub(crate) fn stage_groups<E: Env>(state: &State<E>) {
     let file = state.groups.lock().clone();
-    state.store.update_metadata(|m| m.subscription_groups = file);
+    state
+        .store
+        .update_metadata(|m| m.subscription_groups = file);
 }
 
 /// Offsets as they are now, handed to the store (saved at its next persist).

@@ -18,7 +18,7 @@
 //!
 //! Not modelled yet: delayed messages (`DELAY` is stored but not delayed), transactions (half
 //! messages are stored but never committed), CONSUMER_SEND_MSG_BACK, slave reads and
-//! replication, SQL92 filtering, TPS statistics.
+//! replication, SQL92 filtering.
 
 mod admin;
 mod client_registry;
@@ -33,6 +33,7 @@ mod long_poll;
 mod offset;
 mod pull;
 mod query;
+mod rates;
 mod registration;
 mod send;
 mod send_queue;

@@ -191,6 +191,8 @@ fn build_state<E: Env>(
         groups_changed: Notify::new(),
         put_total: AtomicU64::new(0),
         get_total: AtomicU64::new(0),
+        put_rate: Mutex::default(),
+        get_rate: Mutex::default(),
         started_ms: now_ms,
         env,
         config,
@@ -230,6 +232,7 @@ fn spawn_tasks<E: Env>(state: &Arc<State<E>>, registrar: &Arc<Registrar<E>>) -> 
             r.run(futures::future::pending()).await
         }),
         env.spawn("broker-hold-check", housekeeping::hold_check(state.clone())),
+        env.spawn("broker-rates", housekeeping::sample_rates(state.clone())),
         env.spawn(
             "broker-client-scan",
             housekeeping::client_scan(state.clone()),

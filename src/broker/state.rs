@@ -13,6 +13,7 @@ use super::config::BrokerConfig;
 use super::consumer_offsets::ConsumerOffsetTable;
 use super::lock_table::LockTable;
 use super::long_poll::PullHolds;
+use super::rates::Rate;
 use super::send_queue::SendQueue;
 use super::TopicConfigTable;
 use crate::env::Env;
@@ -44,6 +45,9 @@ pub(crate) struct State<E: Env> {
     pub groups_changed: Notify,
     pub put_total: AtomicU64,
     pub get_total: AtomicU64,
+    /// `put_total` and `get_total` sampled once a second.
+    pub put_rate: Mutex<Rate>,
+    pub get_rate: Mutex<Rate>,
     pub started_ms: u64,
 }
 

@@ -1,6 +1,6 @@
 //! Operator views (§7.2): GET_BROKER_RUNTIME_INFO (28), GET_CONSUME_STATS (208),
 //! GET_TOPIC_STATS_INFO (202), in the JSON shapes `mqadmin brokerStatus`, `consumerProgress`
-//! and `topicStatus` parse. Rates (TPS) are not measured yet and are reported as 0.
+//! and `topicStatus` parse. Rates are over the last 10 s, 60 s and 600 s (`rates`).
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -51,8 +51,8 @@ pub(crate) async fn runtime_info<E: Env>(
             "dispatchBehindBytes",
             (store.max_physical_offset() - store.dispatched_offset()).to_string(),
         ),
-        ("putTps", "0.0 0.0 0.0".to_string()),
-        ("getTransferedTps", "0.0 0.0 0.0".to_string()),
+        ("putTps", state.put_rate.lock().describe()),
+        ("getTransferedTps", state.get_rate.lock().describe()),
         (
             "sendThreadPoolQueueSize",
             state.send_queue.queued().to_string(),
