@@ -10,7 +10,9 @@ use parking_lot::Mutex;
 use rocketsim::client::{Message, Producer, ProducerConfig, SendError, SendStatus};
 use rocketsim::env::Env;
 use rocketsim::protocol::body::{BrokerData, JsonStyle, QueueData, TopicRouteData};
-use rocketsim::protocol::header::{SendMessageHeader, SendMessageResponseHeader};
+use rocketsim::protocol::header::{
+    SendMessageHeader, SendMessageResponseHeader, UnregisterClientHeader,
+};
 use rocketsim::protocol::heartbeat::HeartbeatData;
 use rocketsim::protocol::{RemotingCommand, RequestCode, ResponseCode};
 use rocketsim::remoting::{Dispatcher, RemotingConfig, Server};
@@ -29,6 +31,8 @@ struct Script {
     /// Raw ext fields of the last send.
     last_ext: Vec<(String, String)>,
     heartbeats: Vec<HeartbeatData>,
+    /// (clientID, producerGroup) of each UNREGISTER_CLIENT.
+    unregisters: Vec<(String, Option<String>)>,
 }
 
 fn route(addr: SocketAddr) -> TopicRouteData {
@@ -52,6 +56,7 @@ fn start_peer<E: Env>(env: &E, listener: E::Listener, script: Arc<Mutex<Script>>
     let addr = rocketsim::env::Listener::local_addr(&listener).expect("addr");
     let body = Bytes::from(route(addr).to_json(JsonStyle::Standard));
     let sends = script.clone();
+    let leaves = script.clone();
     let dispatcher = Dispatcher::new()
         .register(RequestCode::GET_ROUTEINFO_BY_TOPIC, move |_, request| {
             let body = body.clone();
@@ -90,6 +95,17 @@ fn start_peer<E: Env>(env: &E, listener: E::Listener, script: Arc<Mutex<Script>>
             move |_, request: RemotingCommand| {
                 let data: HeartbeatData = serde_json::from_slice(&request.body).expect("heartbeat");
                 script.lock().heartbeats.push(data);
+                async move { RemotingCommand::response_to(&request, ResponseCode::SUCCESS, None) }
+            },
+        )
+        .register(
+            RequestCode::UNREGISTER_CLIENT,
+            move |_, request: RemotingCommand| {
+                let h: UnregisterClientHeader = request.header().expect("unregister header");
+                leaves
+                    .lock()
+                    .unregisters
+                    .push((h.client_id, h.producer_group));
                 async move { RemotingCommand::response_to(&request, ResponseCode::SUCCESS, None) }
             },
         );
@@ -187,7 +203,16 @@ async fn scripted<E: Env>(env: E, peer_env: E, bind: SocketAddr, client_ip: std:
         .collect();
     assert_eq!(groups, ["CLIENT_INNER_PRODUCER", "PG"]);
     assert!(beats[0].consumers.is_empty());
+    // Shutdown: UNREGISTER_CLIENT with the group to the broker (one address serves both
+    // names, so one call), then later sends are refused.
     producer.shutdown();
+    env.sleep(Duration::from_millis(500)).await;
+    let left = script.lock().unregisters.clone();
+    assert_eq!(left, [(producer.client_id(), Some("PG".to_string()))]);
+    assert!(matches!(
+        producer.send(Message::new("T", "x")).await,
+        Err(SendError::NotRunning)
+    ));
     server.shutdown();
 }
 

@@ -31,6 +31,7 @@ use super::request::{
 use super::route_cache::{RouteCache, RouteError, TopicPublishInfo, TBW102};
 use crate::env::{Env, Spawn, Task};
 use crate::protocol::body::MessageQueue;
+use crate::protocol::header::UnregisterClientHeader;
 use crate::protocol::heartbeat::{HeartbeatData, ProducerData};
 use crate::protocol::message_id::{start_of_month_utc_ms, UniqKeyGenerator};
 use crate::protocol::{RemotingCommand, RequestCode};
@@ -135,13 +136,38 @@ impl<E: Env> Producer<E> {
         self.inner.timers.lock().extend([refresh, heartbeat]);
     }
 
-    /// Stops the timers and closes every connection; later sends fail with `NotRunning`.
+    /// Stops the timers; later sends fail with `NotRunning`. As Java's, tells every known
+    /// broker (UNREGISTER_CLIENT, best effort, one timeout each) that this producer left, then
+    /// closes every connection — in a task of its own, so this returns at once.
     pub fn shutdown(&self) {
-        self.inner.running.store(false, Ordering::SeqCst);
+        if !self.inner.running.swap(false, Ordering::SeqCst) {
+            return;
+        }
         for task in self.inner.timers.lock().drain(..) {
             task.abort();
         }
-        self.inner.client.close_all();
+        let this = self.clone();
+        drop(self.inner.env.spawn("producer-unregister", async move {
+            let inner = &this.inner;
+            let header = UnregisterClientHeader {
+                client_id: this.client_id(),
+                producer_group: Some(inner.config.group.clone()),
+                consumer_group: None,
+            };
+            let timeout = Duration::from_millis(inner.config.send_timeout_ms);
+            for addr in inner.routes.brokers() {
+                let request =
+                    RemotingCommand::request(RequestCode::UNREGISTER_CLIENT).with_header(&header);
+                let _ = inner.client.invoke(addr, request, timeout).await;
+            }
+            inner.client.close_all();
+        }));
+    }
+
+    /// `ip@instanceName`, as the brokers know this client.
+    pub fn client_id(&self) -> String {
+        let config = &self.inner.config;
+        format!("{}@{}", config.client_ip, config.instance_name)
     }
 
     /// Sends HEART_BEAT with this producer's group to every broker known from routes; a broker
@@ -149,7 +175,7 @@ impl<E: Env> Producer<E> {
     pub async fn heartbeat(&self) {
         let config = &self.inner.config;
         let data = HeartbeatData {
-            client_id: format!("{}@{}", config.client_ip, config.instance_name),
+            client_id: self.client_id(),
             consumers: Vec::new(),
             producers: vec![
                 ProducerData {

@@ -148,9 +148,12 @@ impl<E: Env> RouteCache<E> {
         self.state.lock().brokers.get(broker).copied()
     }
 
-    /// Every broker master learnt so far (the heartbeat's targets).
+    /// The heartbeat's targets: the master address of every broker some cached route names,
+    /// each address once.
     pub fn brokers(&self) -> Vec<SocketAddr> {
-        self.state.lock().brokers.values().copied().collect()
+        let unique: std::collections::BTreeSet<SocketAddr> =
+            self.state.lock().brokers.values().copied().collect();
+        unique.into_iter().collect()
     }
 
     /// When `topic` was last fetched successfully.
@@ -179,9 +182,6 @@ impl<E: Env> RouteCache<E> {
             return Err(RouteError::NoRoute);
         }
         let mut state = self.state.lock();
-        for (name, addr) in &info.broker_addrs {
-            state.brokers.insert(name.clone(), *addr);
-        }
         let fetched_at = self.env.now();
         state.topics.insert(
             topic.to_string(),
@@ -190,6 +190,12 @@ impl<E: Env> RouteCache<E> {
                 fetched_at,
             },
         );
+        // As Java's `cleanOfflineBroker`: a broker no cached route names any more is
+        // forgotten (no more heartbeats to it).
+        let brokers = (state.topics.values())
+            .flat_map(|c| c.info.broker_addrs.iter().map(|(n, a)| (n.clone(), *a)))
+            .collect();
+        state.brokers = brokers;
         Ok(info)
     }
 
