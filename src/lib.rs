@@ -2,12 +2,14 @@
 //! (`env`), so that the same code runs in a deterministic simulation and for real.
 //!
 //! Layout (see DESIGN.md): `env` the seams; `protocol` pure codecs of RocketMQ's wire and record
-//! formats; `remoting` request/response RPC over `env::Net`.
+//! formats; `remoting` request/response RPC over `env::Net`; `store` the CommitLog store;
+//! `namesrv`, `broker`, `client` the nodes; `conf` their configuration files.
 
 #![forbid(unsafe_code)]
 
 pub mod broker;
 pub mod client;
+pub mod conf;
 pub mod env;
 pub mod namesrv;
 pub mod protocol;

@@ -1,6 +1,8 @@
 //! `BrokerConfig`: the broker's knobs, named after RocketMQ's `broker.conf` keys (§7.1) with
-//! their 4.9 defaults, units last. The store's own knobs live in `StoreConfig`, built from
-//! this by [`BrokerConfig::store_config`] (tests shrink it with `store_tweak`).
+//! their 4.9 defaults, units last. The store's own knobs are its `StoreConfig` (`store`);
+//! [`BrokerConfig::store_config`] hands it over with the broker-level keys it shares
+//! (`flushDiskType`, `maxMessageSize`, the store host) applied (tests shrink it with
+//! `store_tweak`). `conf::broker` reads both from a `broker.conf`.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -12,6 +14,28 @@ use crate::protocol::record::BODY_BYTES_MAX;
 use crate::remoting::RemotingConfig;
 use crate::store::{FlushMode, StoreConfig};
 
+/// `brokerRole`: how a broker of a group acknowledges writes and whether it takes them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BrokerRole {
+    /// Acknowledges after its own write; slaves copy asynchronously.
+    AsyncMaster,
+    /// Acknowledges after a slave has the write too.
+    SyncMaster,
+    /// Copies a master; takes no writes.
+    Slave,
+}
+
+impl BrokerRole {
+    /// The `broker.conf` spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            BrokerRole::AsyncMaster => "ASYNC_MASTER",
+            BrokerRole::SyncMaster => "SYNC_MASTER",
+            BrokerRole::Slave => "SLAVE",
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct BrokerConfig {
     /// `brokerClusterName` (DefaultCluster).
@@ -20,6 +44,8 @@ pub struct BrokerConfig {
     pub broker_name: String,
     /// `brokerId` (0 = master).
     pub broker_id: i64,
+    /// `brokerRole` (ASYNC_MASTER).
+    pub broker_role: BrokerRole,
     /// `brokerIP1`: the address published to name servers and stamped in offset msgIds.
     pub broker_ip1: IpAddr,
     /// `listenPort` (10911).
@@ -34,8 +60,8 @@ pub struct BrokerConfig {
     pub flush_disk_type: FlushMode,
     /// `brokerPermission` (6 = READ|WRITE).
     pub broker_permission: i32,
-    /// `storePathRootDir`.
-    pub store_path_root_dir: PathBuf,
+    /// The store's knobs; `store.root` is `storePathRootDir`.
+    pub store: StoreConfig,
     /// `maxMessageSize` (4 MiB).
     pub max_message_size: usize,
     /// `regionId` (DefaultRegion), answered as MSG_REGION.
@@ -84,6 +110,7 @@ impl BrokerConfig {
             broker_cluster_name: "DefaultCluster".into(),
             broker_name: broker_name.into(),
             broker_id: 0,
+            broker_role: BrokerRole::AsyncMaster,
             broker_ip1: IpAddr::V4(Ipv4Addr::LOCALHOST),
             listen_port: 10911,
             namesrv_addr: Vec::new(),
@@ -91,7 +118,7 @@ impl BrokerConfig {
             default_topic_queue_nums: 8,
             flush_disk_type: FlushMode::Async,
             broker_permission: perm::READ | perm::WRITE,
-            store_path_root_dir: store_path_root_dir.into(),
+            store: StoreConfig::new(store_path_root_dir),
             max_message_size: BODY_BYTES_MAX,
             region_id: "DefaultRegion".into(),
             trace_on: true,
@@ -126,7 +153,7 @@ impl BrokerConfig {
     }
 
     pub fn store_config(&self) -> StoreConfig {
-        let mut store = StoreConfig::new(&self.store_path_root_dir);
+        let mut store = self.store.clone();
         store.store_host = self.broker_addr();
         store.flush_mode = self.flush_disk_type;
         store.body_bytes_max = self.max_message_size;

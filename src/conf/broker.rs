@@ -1,0 +1,411 @@
+//! `broker.conf` → `BrokerConfig` (with its `StoreConfig`), keys and defaults of RocketMQ
+//! 4.9.8 (§7.1). Legacy spellings are accepted (`mapedFileSizeCommitLog`,
+//! `mapedFileSizeConsumeQueue`: 4.5.1 and older; 4.9 ignores them silently). Keys of
+//! features this implementation does not have yet are accepted with a warning naming them.
+//!
+//! Checks after all keys: a SLAVE needs `brokerId` > 0 (error); a master's `brokerId` is
+//! forced to 0 as Java's `BrokerStartup` does (warning when it said otherwise).
+
+use super::value::{addresses, boolean, int, ip, millis, text, unsigned};
+use super::{ConfError, Entry, Loaded, Reason, Resolve, Warning};
+use crate::broker::{BrokerConfig, BrokerRole};
+use crate::store::FlushMode;
+use std::path::PathBuf;
+
+/// Size of a consume-queue entry: `mappedFileSizeConsumeQueue` is in bytes.
+const CQ_ENTRY_BYTES: u64 = 20;
+const GIB: u64 = 1 << 30;
+
+/// Keys Java reads that have no effect here (yet), with what is missing.
+const WITHOUT_EFFECT: &[(&str, &str)] = &[
+    ("brokerIP2", "replication is not implemented yet"),
+    ("haListenPort", "replication is not implemented yet"),
+    (
+        "haSendHeartbeatInterval",
+        "replication is not implemented yet",
+    ),
+    (
+        "haHousekeepingInterval",
+        "replication is not implemented yet",
+    ),
+    ("haTransferBatchSize", "replication is not implemented yet"),
+    ("haSlaveFallbehindMax", "replication is not implemented yet"),
+    ("haMasterAddress", "replication is not implemented yet"),
+    ("slaveReadEnable", "replication is not implemented yet"),
+    ("slaveTimeout", "replication is not implemented yet"),
+    (
+        "enableControllerMode",
+        "the controller is not implemented yet",
+    ),
+    ("controllerAddr", "the controller is not implemented yet"),
+    ("messageDelayLevel", "delayed delivery is not implemented"),
+    ("transactionTimeOut", "transactions are not implemented"),
+    ("transactionCheckMax", "transactions are not implemented"),
+    (
+        "transactionCheckInterval",
+        "transactions are not implemented",
+    ),
+    ("enablePropertyFilter", "SQL92 filtering is not implemented"),
+    ("aclEnable", "ACL is not implemented"),
+    ("enableDLegerCommitLog", "DLedger is not implemented"),
+    ("dLegerGroup", "DLedger is not implemented"),
+    ("dLegerPeers", "DLedger is not implemented"),
+    ("dLegerSelfId", "DLedger is not implemented"),
+    (
+        "transientStorePoolEnable",
+        "the transient store pool is not implemented",
+    ),
+    (
+        "transientStorePoolSize",
+        "the transient store pool is not implemented",
+    ),
+    (
+        "commitIntervalCommitLog",
+        "the transient store pool is not implemented",
+    ),
+    (
+        "commitCommitLogLeastPages",
+        "the transient store pool is not implemented",
+    ),
+    (
+        "storePathCommitLog",
+        "the CommitLog is always <storePathRootDir>/commitlog",
+    ),
+    ("autoCreateSubscriptionGroup", "groups are always accepted"),
+    ("messageIndexEnable", "the index is always kept"),
+    ("messageIndexSafe", "the index is always kept"),
+    (
+        "accessMessageInMemoryMaxRatio",
+        "reads are never redirected by memory use",
+    ),
+    (
+        "osPageCacheBusyTimeOutMills",
+        "page-cache busy is not measured",
+    ),
+    (
+        "cleanFileForciblyEnable",
+        "forced cleaning follows diskSpaceCleanForciblyRatio",
+    ),
+    (
+        "deleteCommitLogFilesInterval",
+        "segments are deleted per round, not on a timer",
+    ),
+    (
+        "destroyMapedFileIntervalForcibly",
+        "segments are deleted per round, not on a timer",
+    ),
+    (
+        "redeleteHangedFileInterval",
+        "segments are deleted per round, not on a timer",
+    ),
+    (
+        "pullMessageThreadPoolNums",
+        "pulls run on the async runtime",
+    ),
+    (
+        "fetchNamesrvAddrByAddressServer",
+        "the address server is not implemented",
+    ),
+];
+
+/// Applies `entries` (in order; a repeated key: the last wins) on top of `defaults`.
+pub fn broker_config(
+    entries: &[Entry],
+    defaults: BrokerConfig,
+    resolve: Resolve<'_>,
+) -> Result<Loaded<BrokerConfig>, ConfError> {
+    let mut config = defaults;
+    let mut warnings = Vec::new();
+    let mut id_line = None;
+    let mut role_line = None;
+    for entry in entries {
+        let error = |reason| ConfError {
+            line: entry.line,
+            key: entry.key.clone(),
+            value: entry.value.clone(),
+            reason,
+        };
+        let mut warn = |message: String| {
+            warnings.push(Warning {
+                line: entry.line,
+                key: entry.key.clone(),
+                message,
+            })
+        };
+        match apply(&mut config, &entry.key, &entry.value, resolve) {
+            Ok(Applied::Set) => {}
+            Ok(Applied::Legacy(now)) => warn(format!("old spelling of {now}; applied")),
+            Ok(Applied::WithoutEffect(why)) => warn(format!("accepted without effect: {why}")),
+            Ok(Applied::Unknown) => warn("unknown key, ignored".into()),
+            Err(reason) => return Err(error(reason)),
+        }
+        match entry.key.as_str() {
+            "brokerId" => id_line = Some(entry),
+            "brokerRole" => role_line = Some(entry),
+            _ => {}
+        }
+    }
+    match config.broker_role {
+        BrokerRole::Slave if config.broker_id <= 0 => {
+            let entry = id_line.or(role_line);
+            return Err(ConfError {
+                line: entry.map_or(0, |e| e.line),
+                key: "brokerId".into(),
+                value: config.broker_id.to_string(),
+                reason: Reason::Invalid("a SLAVE needs a brokerId greater than 0"),
+            });
+        }
+        BrokerRole::AsyncMaster | BrokerRole::SyncMaster if config.broker_id != 0 => {
+            warnings.push(Warning {
+                line: id_line.map_or(0, |e| e.line),
+                key: "brokerId".into(),
+                message: format!(
+                    "a {} is always brokerId 0; {} replaced",
+                    config.broker_role.name(),
+                    config.broker_id
+                ),
+            });
+            config.broker_id = 0;
+        }
+        _ => {}
+    }
+    if config.broker_role != BrokerRole::AsyncMaster {
+        warnings.push(Warning {
+            line: role_line.map_or(0, |e| e.line),
+            key: "brokerRole".into(),
+            message: format!(
+                "{}: replication is not implemented yet; this broker does not replicate",
+                config.broker_role.name()
+            ),
+        });
+    }
+    Ok(Loaded { config, warnings })
+}
+
+enum Applied {
+    Set,
+    /// Applied under its current name.
+    Legacy(&'static str),
+    WithoutEffect(&'static str),
+    Unknown,
+}
+
+fn apply(
+    c: &mut BrokerConfig,
+    key: &str,
+    value: &str,
+    resolve: Resolve<'_>,
+) -> Result<Applied, Reason> {
+    let s = &mut c.store;
+    let r = &mut c.registration;
+    match key {
+        "brokerClusterName" => c.broker_cluster_name = text(value)?,
+        "brokerName" => c.broker_name = text(value)?,
+        "brokerId" => c.broker_id = int(value, 0, i64::from(u16::MAX))?,
+        "brokerRole" => {
+            c.broker_role = match value.trim() {
+                "ASYNC_MASTER" => BrokerRole::AsyncMaster,
+                "SYNC_MASTER" => BrokerRole::SyncMaster,
+                "SLAVE" => BrokerRole::Slave,
+                _ => {
+                    let allowed = "ASYNC_MASTER, SYNC_MASTER, SLAVE";
+                    return Err(Reason::NotOneOf { allowed });
+                }
+            }
+        }
+        "brokerIP1" => c.broker_ip1 = ip(value)?,
+        "listenPort" => c.listen_port = int(value, 1, 65_533)? as u16,
+        "namesrvAddr" => c.namesrv_addr = addresses(value, resolve)?,
+        "autoCreateTopicEnable" => c.auto_create_topic_enable = boolean(value)?,
+        "defaultTopicQueueNums" => c.default_topic_queue_nums = int(value, 1, 1024)? as i32,
+        "flushDiskType" => {
+            c.flush_disk_type = match value.trim() {
+                "ASYNC_FLUSH" => FlushMode::Async,
+                "SYNC_FLUSH" => FlushMode::Sync,
+                _ => {
+                    let allowed = "ASYNC_FLUSH, SYNC_FLUSH";
+                    return Err(Reason::NotOneOf { allowed });
+                }
+            }
+        }
+        "brokerPermission" => c.broker_permission = int(value, 0, 7)? as i32,
+        "storePathRootDir" => s.root = PathBuf::from(text(value)?),
+        "maxMessageSize" => c.max_message_size = int(value, 1, 64 << 20)? as usize,
+        "regionId" => c.region_id = text(value)?,
+        "traceOn" => c.trace_on = boolean(value)?,
+        "longPollingEnable" => c.long_polling_enable = boolean(value)?,
+        "shortPollingTimeMills" => c.short_polling_time = millis(value, 0, 60_000)?,
+        "flushConsumerOffsetInterval" => {
+            c.flush_consumer_offset_interval = millis(value, 100, 3_600_000)?;
+            s.metadata_persist_interval_ms = c.flush_consumer_offset_interval.as_millis() as u64;
+        }
+        "waitTimeMillsInSendQueue" => c.wait_time_in_send_queue = millis(value, 1, 60_000)?,
+        "sendMessageThreadPoolNums" => c.send_threads = int(value, 1, 1024)? as usize,
+        "sendThreadPoolQueueCapacity" => c.send_queue_capacity = int(value, 1, 1 << 20)? as usize,
+        "registerNameServerPeriod" => r.period = millis(value, 1_000, 600_000)?,
+        "registerBrokerTimeoutMills" => r.call_timeout = millis(value, 100, 60_000)?,
+        "forceRegister" => r.force_register = boolean(value)?,
+        "compressedRegister" => r.compressed = boolean(value)?,
+        "mappedFileSizeCommitLog" => s.commitlog_segment_bytes = unsigned(value, 4096, 16 * GIB)?,
+        "mapedFileSizeCommitLog" => {
+            s.commitlog_segment_bytes = unsigned(value, 4096, 16 * GIB)?;
+            return Ok(Applied::Legacy("mappedFileSizeCommitLog"));
+        }
+        "mappedFileSizeConsumeQueue" => {
+            s.consume_queue_entries_per_segment = cq_entries(value)?;
+        }
+        "mapedFileSizeConsumeQueue" => {
+            s.consume_queue_entries_per_segment = cq_entries(value)?;
+            return Ok(Applied::Legacy("mappedFileSizeConsumeQueue"));
+        }
+        "flushIntervalCommitLog" => s.flush_interval_ms = unsigned(value, 1, 60_000)?,
+        "flushCommitLogLeastPages" => s.flush_least_pages = unsigned(value, 0, 1 << 20)?,
+        "flushCommitLogThoroughInterval" => {
+            s.flush_thorough_interval_ms = unsigned(value, 1, 3_600_000)?;
+        }
+        "syncFlushTimeout" => s.sync_flush_timeout_ms = unsigned(value, 1, 600_000)?,
+        "flushIntervalConsumeQueue" => s.logics_flush_interval_ms = unsigned(value, 1, 60_000)?,
+        "flushConsumeQueueLeastPages" => s.logics_flush_least_pages = unsigned(value, 0, 1 << 20)?,
+        "flushConsumeQueueThoroughInterval" => {
+            s.logics_flush_thorough_interval_ms = unsigned(value, 1, 3_600_000)?;
+        }
+        "maxHashSlotNum" => s.index_slots = unsigned(value, 1, 50_000_000)? as u32,
+        "maxIndexNum" => s.index_entries_max = unsigned(value, 1, 200_000_000)? as u32,
+        "fileReservedTime" => s.file_reserved_time_ms = unsigned(value, 0, 24 * 365)? * 3_600_000,
+        "deleteWhen" => s.delete_when_hours = hours(value)?,
+        "cleanResourceInterval" => s.clean_interval_ms = unsigned(value, 100, 3_600_000)?,
+        // Java clamps to 10..=95.
+        "diskMaxUsedSpaceRatio" => s.disk_max_used_ratio_pct = unsigned(value, 10, 95)?,
+        "checkCRCOnRecover" => s.check_crc_on_recover = boolean(value)?,
+        _ => {
+            return Ok(match WITHOUT_EFFECT.iter().find(|(k, _)| *k == key) {
+                Some((_, why)) => Applied::WithoutEffect(why),
+                None => Applied::Unknown,
+            })
+        }
+    }
+    Ok(Applied::Set)
+}
+
+/// Bytes per consume-queue file → entries (Java rounds down to whole entries).
+fn cq_entries(value: &str) -> Result<u64, Reason> {
+    let bytes = unsigned(value, CQ_ENTRY_BYTES, GIB)?;
+    Ok(bytes / CQ_ENTRY_BYTES)
+}
+
+/// `deleteWhen`: hours of the day separated by `;` ("04", "04;12").
+fn hours(value: &str) -> Result<Vec<u8>, Reason> {
+    let hours = (value.split(';').map(str::trim).filter(|h| !h.is_empty()))
+        .map(|h| int(h, 0, 23).map(|h| h as u8))
+        .collect::<Result<Vec<_>, _>>()?;
+    match hours.is_empty() {
+        true => Err(Reason::Empty),
+        false => Ok(hours),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conf::{literal_addresses, properties};
+    use std::net::SocketAddr;
+
+    fn load(text: &str) -> Result<Loaded<BrokerConfig>, ConfError> {
+        let entries = properties::parse(text).expect("properties");
+        broker_config(
+            &entries,
+            BrokerConfig::new("host", "/home/u/store"),
+            &literal_addresses,
+        )
+    }
+
+    #[test]
+    fn the_shipped_broker_conf() {
+        let loaded = load(
+            "brokerClusterName = DefaultCluster\nbrokerName = broker-a\nbrokerId = 0\ndeleteWhen = 04\nfileReservedTime = 48\nbrokerRole = ASYNC_MASTER\nflushDiskType = ASYNC_FLUSH\n",
+        )
+        .expect("loads");
+        let c = &loaded.config;
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+        assert_eq!(c.broker_name, "broker-a");
+        assert_eq!(c.broker_role, BrokerRole::AsyncMaster);
+        assert_eq!(c.store.file_reserved_time_ms, 48 * 3_600_000);
+        assert_eq!(c.store.delete_when_hours, [4]);
+        assert_eq!(c.flush_disk_type, FlushMode::Async);
+    }
+
+    #[test]
+    fn store_and_broker_keys_reach_their_fields() {
+        let text = "namesrvAddr=10.0.0.1:9876;10.0.0.2:9876\nlistenPort=20911\nbrokerIP1=10.0.0.9\nstorePathRootDir=/data/rmq\nmappedFileSizeCommitLog=104857600\nmappedFileSizeConsumeQueue=600000\nflushDiskType=SYNC_FLUSH\nmaxMessageSize=1048576\ndeleteWhen=04;16\nautoCreateTopicEnable=false\nsendMessageThreadPoolNums=2\n";
+        let c = load(text).expect("loads").config;
+        let ns: Vec<SocketAddr> = ["10.0.0.1:9876", "10.0.0.2:9876"]
+            .map(|a| a.parse().expect("addr"))
+            .into();
+        assert_eq!(c.namesrv_addr, ns);
+        assert_eq!(c.broker_addr(), "10.0.0.9:20911".parse().expect("addr"));
+        assert_eq!(c.store.root, PathBuf::from("/data/rmq"));
+        assert_eq!(c.store.commitlog_segment_bytes, 104_857_600);
+        assert_eq!(c.store.consume_queue_entries_per_segment, 30_000);
+        assert!(!c.auto_create_topic_enable);
+        assert_eq!(c.send_threads, 2);
+        let store = c.store_config();
+        assert_eq!(store.flush_mode, FlushMode::Sync);
+        assert_eq!(store.body_bytes_max, 1_048_576);
+        assert_eq!(store.delete_when_hours, [4, 16]);
+        assert_eq!(store.store_host, c.broker_addr());
+    }
+
+    #[test]
+    fn legacy_spelling_applies_with_a_warning_unknown_keys_warn() {
+        let loaded = load("mapedFileSizeCommitLog=1048576\nbrokerNmae=oops\naclEnable=true\n")
+            .expect("loads");
+        assert_eq!(loaded.config.store.commitlog_segment_bytes, 1_048_576);
+        let said: Vec<(usize, &str)> = (loaded.warnings.iter())
+            .map(|w| (w.line, w.key.as_str()))
+            .collect();
+        assert_eq!(
+            said,
+            [
+                (1, "mapedFileSizeCommitLog"),
+                (2, "brokerNmae"),
+                (3, "aclEnable")
+            ]
+        );
+        assert!(loaded.warnings[1].message.contains("unknown key"));
+        assert!(loaded.warnings[2].message.contains("ACL"));
+    }
+
+    #[test]
+    fn bad_values_name_line_and_key() {
+        let cases: &[(&str, usize, &str)] = &[
+            ("brokerName=a\nlistenPort=abc", 2, "listenPort"),
+            ("flushDiskType=SOMETIMES", 1, "flushDiskType"),
+            ("namesrvAddr=localhost:9876", 1, "namesrvAddr"),
+            ("namesrvAddr= ; ", 1, "namesrvAddr"),
+            ("autoCreateTopicEnable=yes", 1, "autoCreateTopicEnable"),
+            ("deleteWhen=25", 1, "deleteWhen"),
+            ("brokerIP1=host-a", 1, "brokerIP1"),
+            ("brokerRole=LEADER", 1, "brokerRole"),
+            ("brokerName=", 1, "brokerName"),
+        ];
+        for (text, line, key) in cases {
+            let error = load(text).expect_err(text);
+            assert_eq!((error.line, error.key.as_str()), (*line, *key), "{text}");
+            assert!(error
+                .to_string()
+                .starts_with(&format!("line {line}: {key}=")));
+        }
+    }
+
+    #[test]
+    fn roles_and_ids() {
+        let error = load("brokerRole=SLAVE\nbrokerId=0").expect_err("slave with id 0");
+        assert_eq!((error.line, error.key.as_str()), (2, "brokerId"));
+        assert!(load("brokerRole=SLAVE").is_err());
+        let slave = load("brokerRole=SLAVE\nbrokerId=1").expect("slave");
+        assert_eq!(slave.config.broker_id, 1);
+        let master = load("brokerId=3").expect("master with an id");
+        assert_eq!(master.config.broker_id, 0);
+        assert!(master.warnings[0].message.contains("always brokerId 0"));
+    }
+}
