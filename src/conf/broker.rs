@@ -182,6 +182,74 @@ pub fn broker_config(
     Ok(Loaded { config, warnings })
 }
 
+/// The effective configuration as `broker.conf` pairs (`mqbroker -p`).
+pub fn describe_broker(c: &BrokerConfig) -> Vec<(&'static str, String)> {
+    let s = c.store_config();
+    let r = &c.registration;
+    let ms = |d: std::time::Duration| d.as_millis().to_string();
+    let flush = match c.flush_disk_type {
+        FlushMode::Async => "ASYNC_FLUSH",
+        FlushMode::Sync => "SYNC_FLUSH",
+    };
+    let namesrv: Vec<String> = c.namesrv_addr.iter().map(|a| a.to_string()).collect();
+    let hours: Vec<String> = s
+        .delete_when_hours
+        .iter()
+        .map(|h| format!("{h:02}"))
+        .collect();
+    vec![
+        ("brokerClusterName", c.broker_cluster_name.clone()),
+        ("brokerName", c.broker_name.clone()),
+        ("brokerId", c.broker_id.to_string()),
+        ("brokerRole", c.broker_role.name().to_string()),
+        ("brokerIP1", c.broker_ip1.to_string()),
+        ("listenPort", c.listen_port.to_string()),
+        ("namesrvAddr", namesrv.join(";")),
+        ("storePathRootDir", s.root.display().to_string()),
+        ("flushDiskType", flush.to_string()),
+        (
+            "autoCreateTopicEnable",
+            c.auto_create_topic_enable.to_string(),
+        ),
+        (
+            "defaultTopicQueueNums",
+            c.default_topic_queue_nums.to_string(),
+        ),
+        ("brokerPermission", c.broker_permission.to_string()),
+        ("maxMessageSize", c.max_message_size.to_string()),
+        (
+            "mappedFileSizeCommitLog",
+            s.commitlog_segment_bytes.to_string(),
+        ),
+        (
+            "mappedFileSizeConsumeQueue",
+            (s.consume_queue_entries_per_segment * CQ_ENTRY_BYTES).to_string(),
+        ),
+        ("flushIntervalCommitLog", s.flush_interval_ms.to_string()),
+        ("flushCommitLogLeastPages", s.flush_least_pages.to_string()),
+        ("syncFlushTimeout", s.sync_flush_timeout_ms.to_string()),
+        (
+            "fileReservedTime",
+            (s.file_reserved_time_ms / 3_600_000).to_string(),
+        ),
+        ("deleteWhen", hours.join(";")),
+        (
+            "diskMaxUsedSpaceRatio",
+            s.disk_max_used_ratio_pct.to_string(),
+        ),
+        ("longPollingEnable", c.long_polling_enable.to_string()),
+        (
+            "flushConsumerOffsetInterval",
+            ms(c.flush_consumer_offset_interval),
+        ),
+        ("sendMessageThreadPoolNums", c.send_threads.to_string()),
+        ("waitTimeMillsInSendQueue", ms(c.wait_time_in_send_queue)),
+        ("registerNameServerPeriod", ms(r.period)),
+        ("forceRegister", r.force_register.to_string()),
+        ("compressedRegister", r.compressed.to_string()),
+    ]
+}
+
 enum Applied {
     Set,
     /// Applied under its current name.
@@ -395,6 +463,19 @@ mod tests {
                 .to_string()
                 .starts_with(&format!("line {line}: {key}=")));
         }
+    }
+
+    #[test]
+    fn described_configuration_loads_back_to_the_same() {
+        let text = "brokerName=b\nnamesrvAddr=10.0.0.1:9876\nflushDiskType=SYNC_FLUSH\ndeleteWhen=04;16\nmappedFileSizeConsumeQueue=600000\n";
+        let first = load(text).expect("loads").config;
+        let described: String = describe_broker(&first)
+            .into_iter()
+            .map(|(k, v)| format!("{k}={v}\n"))
+            .collect();
+        let again = load(&described).expect("reloads");
+        assert!(again.warnings.is_empty(), "{:?}", again.warnings);
+        assert_eq!(describe_broker(&again.config), describe_broker(&first));
     }
 
     #[test]

@@ -16,8 +16,8 @@ pub mod namesrv;
 pub mod properties;
 mod value;
 
-pub use broker::broker_config;
-pub use namesrv::namesrv_config;
+pub use broker::{broker_config, describe_broker};
+pub use namesrv::{describe_namesrv, namesrv_config, NamesrvSettings};
 pub use properties::{Entry, PropertiesError};
 
 use std::fmt;

@@ -84,6 +84,24 @@ pub fn namesrv_config(
     })
 }
 
+/// The effective settings as `key=value` pairs (`mqnamesrv -p`).
+pub fn describe_namesrv(s: &NamesrvSettings) -> Vec<(&'static str, String)> {
+    let c = &s.config;
+    vec![
+        ("listenPort", s.listen_port.to_string()),
+        ("kvConfigPath", c.kv_config_path.display().to_string()),
+        ("orderMessageEnable", c.order_message_enable.to_string()),
+        (
+            "scanNotActiveBrokerInterval",
+            c.scan_interval.as_millis().to_string(),
+        ),
+        (
+            "brokerChannelExpiredTime",
+            c.table.broker_expiry.as_millis().to_string(),
+        ),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
