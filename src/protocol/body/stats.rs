@@ -7,13 +7,17 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
-use super::MessageQueue;
+use super::{BodyError, MessageQueue};
+
+/// Queues in one decoded table at most.
+const QUEUES_MAX: usize = 1 << 20;
 
 /// One queue of `ConsumeStats`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct OffsetWrapper {
     pub broker_offset: i64,
     pub consumer_offset: i64,
@@ -21,8 +25,8 @@ pub struct OffsetWrapper {
 }
 
 /// One queue of `TopicStatsTable`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct TopicOffset {
     pub last_update_timestamp: i64,
     pub max_offset: i64,
@@ -58,6 +62,140 @@ impl TopicStatsTable {
         write_queue_map(&mut out, &self.offset_table);
         out.push('}');
         out
+    }
+}
+
+impl ConsumeStats {
+    /// Reads fastjson's shape (object keys); unknown fields are skipped.
+    pub fn decode(bytes: &[u8]) -> Result<Self, BodyError> {
+        let mut stats = ConsumeStats::default();
+        let mut cursor = Cursor::new(bytes, "ConsumeStats");
+        cursor.fields(|cursor, field| {
+            match field.as_str() {
+                "consumeTps" => stats.consume_tps = cursor.value()?,
+                "offsetTable" => stats.offset_table = cursor.queue_map()?,
+                _ => cursor.value::<serde_json::Value>().map(drop)?,
+            }
+            Ok(())
+        })?;
+        Ok(stats)
+    }
+}
+
+impl TopicStatsTable {
+    /// Reads fastjson's shape (object keys); unknown fields are skipped.
+    pub fn decode(bytes: &[u8]) -> Result<Self, BodyError> {
+        let mut table = TopicStatsTable::default();
+        let mut cursor = Cursor::new(bytes, "TopicStatsTable");
+        cursor.fields(|cursor, field| {
+            match field.as_str() {
+                "offsetTable" => table.offset_table = cursor.queue_map()?,
+                _ => cursor.value::<serde_json::Value>().map(drop)?,
+            }
+            Ok(())
+        })?;
+        Ok(table)
+    }
+}
+
+/// A reader of JSON objects whose map keys may be objects; values are read with serde.
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    what: &'static str,
+}
+
+impl<'a> Cursor<'a> {
+    fn new(bytes: &'a [u8], what: &'static str) -> Self {
+        Cursor { bytes, at: 0, what }
+    }
+
+    fn error(&self, detail: impl Into<String>) -> BodyError {
+        let detail = format!("{} at byte {}", detail.into(), self.at);
+        BodyError::Json {
+            what: self.what,
+            detail,
+        }
+    }
+
+    fn skip_ws(&mut self) {
+        while self.bytes.get(self.at).is_some_and(u8::is_ascii_whitespace) {
+            self.at += 1;
+        }
+    }
+
+    /// Consumes `byte` (after whitespace) if it is next.
+    fn eat(&mut self, byte: u8) -> bool {
+        self.skip_ws();
+        let next = self.bytes.get(self.at) == Some(&byte);
+        if next {
+            self.at += 1;
+        }
+        next
+    }
+
+    fn expect(&mut self, byte: u8) -> Result<(), BodyError> {
+        match self.eat(byte) {
+            true => Ok(()),
+            false => Err(self.error(format!("expected '{}'", byte as char))),
+        }
+    }
+
+    /// One JSON value of type `T`.
+    fn value<T: DeserializeOwned>(&mut self) -> Result<T, BodyError> {
+        self.skip_ws();
+        let rest = &self.bytes[self.at..];
+        let mut stream = serde_json::Deserializer::from_slice(rest).into_iter::<T>();
+        match stream.next() {
+            Some(Ok(value)) => {
+                self.at += stream.byte_offset();
+                Ok(value)
+            }
+            Some(Err(e)) => Err(self.error(e.to_string())),
+            None => Err(self.error("unexpected end")),
+        }
+    }
+
+    /// `{"field": value, …}` with `each` reading each value.
+    fn fields(
+        &mut self,
+        mut each: impl FnMut(&mut Self, String) -> Result<(), BodyError>,
+    ) -> Result<(), BodyError> {
+        self.expect(b'{')?;
+        if self.eat(b'}') {
+            return Ok(());
+        }
+        loop {
+            let field: String = self.value()?;
+            self.expect(b':')?;
+            each(self, field)?;
+            if self.eat(b'}') {
+                return Ok(());
+            }
+            self.expect(b',')?;
+        }
+    }
+
+    /// `{{queue}:value, …}`.
+    fn queue_map<V: DeserializeOwned>(&mut self) -> Result<BTreeMap<MessageQueue, V>, BodyError> {
+        let mut map = BTreeMap::new();
+        self.expect(b'{')?;
+        if self.eat(b'}') {
+            return Ok(map);
+        }
+        loop {
+            if map.len() == QUEUES_MAX {
+                let (what, len, max) = (self.what, map.len() + 1, QUEUES_MAX);
+                return Err(BodyError::TooLarge { what, len, max });
+            }
+            let queue: MessageQueue = self.value()?;
+            self.expect(b':')?;
+            map.insert(queue, self.value()?);
+            if self.eat(b'}') {
+                return Ok(map);
+            }
+            self.expect(b',')?;
+        }
     }
 }
 
@@ -104,5 +242,57 @@ mod tests {
             table.encode(),
             r#"{"offsetTable":{{"brokerName":"b","queueId":0,"topic":"T"}:{"lastUpdateTimestamp":0,"maxOffset":0,"minOffset":0}}}"#
         );
+    }
+
+    #[test]
+    fn decodes_what_a_java_broker_writes() {
+        // As fastjson writes it, with an extra field and whitespace a pretty printer adds.
+        let text = br#"{"consumeTps":12.5,"offsetTable":{{"brokerName":"broker-a","queueId":1,"topic":"T"}:{"brokerOffset":9,"consumerOffset":7,"lastTimestamp":1700000000000},
+            {"brokerName":"broker-a","queueId":0,"topic":"T"} : {"brokerOffset":5,"consumerOffset":5,"lastTimestamp":0}},"extra":[1,{"a":2}]}"#;
+        let stats = ConsumeStats::decode(text).expect("decodes");
+        assert_eq!(stats.consume_tps, 12.5);
+        let rows: Vec<(i32, i64, i64)> = (stats.offset_table.iter())
+            .map(|(q, o)| (q.queue_id, o.broker_offset, o.consumer_offset))
+            .collect();
+        assert_eq!(rows, [(0, 5, 5), (1, 9, 7)]);
+        let table = TopicStatsTable::decode(
+            br#"{"offsetTable":{{"brokerName":"b","queueId":3,"topic":"T"}:{"lastUpdateTimestamp":0,"maxOffset":4,"minOffset":1}}}"#,
+        )
+        .expect("decodes");
+        let (queue, offsets) = table.offset_table.iter().next().expect("one");
+        assert_eq!(
+            (queue.queue_id, offsets.min_offset, offsets.max_offset),
+            (3, 1, 4)
+        );
+        assert_eq!(
+            ConsumeStats::decode(b"{}").expect("empty"),
+            ConsumeStats::default()
+        );
+    }
+
+    #[test]
+    fn malformed_tables_are_errors() {
+        for bad in [
+            &b""[..],
+            b"{",
+            b"{\"offsetTable\":{{\"brokerName\":\"b\"}",
+            b"{\"offsetTable\":{{\"brokerName\":\"b\",\"queueId\":0,\"topic\":\"T\"} {}}}",
+            b"{\"offsetTable\":[1]}",
+            b"[]",
+        ] {
+            assert!(
+                ConsumeStats::decode(bad).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
+            let _ = ConsumeStats::decode(&bytes);
+            let _ = TopicStatsTable::decode(&bytes);
+        }
     }
 }
