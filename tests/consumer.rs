@@ -13,7 +13,7 @@ mod support;
 
 use consumer_common::*;
 use rocketsim::client::{
-    ConsumeFromWhere, ConsumeStatus, ConsumerError, LitePullConsumer, Listener, Message,
+    ConsumeFromWhere, ConsumeStatus, ConsumerError, Listener, LitePullConsumer, Message,
     MessageModel, PushConsumer,
 };
 use rocketsim::env::Env;
@@ -40,7 +40,13 @@ where
         let ns_env = world.env(ns);
         world
             .run_on(node, move |env| {
-                body(env, ns_env, sim_addr(1, 9876), sim_addr(2, 10911), PathBuf::from("data"))
+                body(
+                    env,
+                    ns_env,
+                    sim_addr(1, 9876),
+                    sim_addr(2, 10911),
+                    PathBuf::from("data"),
+                )
             })
             .await
             .expect("node stays up");
@@ -49,7 +55,13 @@ where
 
 fn real<F, Fut>(body: F)
 where
-    F: FnOnce(rocketsim_real::TokioEnv, rocketsim_real::TokioEnv, SocketAddr, SocketAddr, PathBuf) -> Fut,
+    F: FnOnce(
+        rocketsim_real::TokioEnv,
+        rocketsim_real::TokioEnv,
+        SocketAddr,
+        SocketAddr,
+        PathBuf,
+    ) -> Fut,
     Fut: Future<Output = ()>,
 {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -69,7 +81,13 @@ fn disjoint_cover(parts: &[Vec<rocketsim::protocol::body::MessageQueue>], total:
 
 /// Two members split 8 queues 4/4 and get 200 messages once; a third joins (3/3/2) and
 /// leaves (4/4 again); offsets reach the broker; a restarted group re-delivers nothing.
-async fn clustering<E: Env>(env: E, ns_env: E, ns_bind: SocketAddr, bind: SocketAddr, root: PathBuf) {
+async fn clustering<E: Env>(
+    env: E,
+    ns_env: E,
+    ns_bind: SocketAddr,
+    bind: SocketAddr,
+    root: PathBuf,
+) {
     let cluster = Cluster::start(&env, ns_env, ns_bind, bind, &root).await;
     cluster.topic(&env, "TopicC", 8).await;
     let ns = cluster.ns_addr();
@@ -83,7 +101,10 @@ async fn clustering<E: Env>(env: E, ns_env: E, ns_bind: SocketAddr, bind: Socket
         consumer.start().expect("start");
         members.push(consumer);
     }
-    assert!(matches!(members[0].start(), Err(ConsumerError::AlreadyStarted)));
+    assert!(matches!(
+        members[0].start(),
+        Err(ConsumerError::AlreadyStarted)
+    ));
     wait_until(&env, "4/4 split", LONG, || {
         members.iter().all(|m| m.assigned().len() == 4)
     })
@@ -110,7 +131,10 @@ async fn clustering<E: Env>(env: E, ns_env: E, ns_bind: SocketAddr, bind: Socket
         disjoint_cover(&parts, 8) && parts.iter().all(|p| p.len() >= 2)
     })
     .await;
-    assert!(env.now() - joined_at < Duration::from_secs(20), "within one rebalance period");
+    assert!(
+        env.now() - joined_at < Duration::from_secs(20),
+        "within one rebalance period"
+    );
 
     // It leaves: the others take its queues back.
     let left = members.pop().unwrap();
@@ -128,7 +152,10 @@ async fn clustering<E: Env>(env: E, ns_env: E, ns_bind: SocketAddr, bind: Socket
     }
     let mut stored_total = 0;
     for q in 0..8 {
-        stored_total += cluster.stored_offset("GC", &cluster.queue("TopicC", q)).await.unwrap_or(0);
+        stored_total += cluster
+            .stored_offset("GC", &cluster.queue("TopicC", q))
+            .await
+            .unwrap_or(0);
     }
     assert_eq!(stored_total, 240);
     let mut all_sent = sent.clone();
@@ -142,7 +169,10 @@ async fn clustering<E: Env>(env: E, ns_env: E, ns_bind: SocketAddr, bind: Socket
     let restarted = PushConsumer::new(env.clone(), config, again.listener());
     restarted.subscribe("TopicC", "*").unwrap();
     restarted.start().unwrap();
-    wait_until(&env, "restart assigned", LONG, || restarted.assigned().len() == 8).await;
+    wait_until(&env, "restart assigned", LONG, || {
+        restarted.assigned().len() == 8
+    })
+    .await;
     let fresh = send_n(&producer, "TopicC", "r", 16).await;
     wait_until(&env, "16 received", LONG, || again.len() >= 16).await;
     env.sleep(Duration::from_millis(500)).await;
@@ -163,7 +193,13 @@ fn clustering_group_for_real() {
 }
 
 /// A new group starts at the beginning, at the end, or at a time, as configured.
-async fn consume_from<E: Env>(env: E, ns_env: E, ns_bind: SocketAddr, bind: SocketAddr, root: PathBuf) {
+async fn consume_from<E: Env>(
+    env: E,
+    ns_env: E,
+    ns_bind: SocketAddr,
+    bind: SocketAddr,
+    root: PathBuf,
+) {
     let cluster = Cluster::start(&env, ns_env, ns_bind, bind, &root).await;
     cluster.topic(&env, "TopicF", 2).await;
     let ns = cluster.ns_addr();
@@ -220,7 +256,13 @@ fn consume_from_where_in_simulation() {
 
 /// Each broadcasting consumer gets every message; offsets live in a local file that a
 /// restarted consumer (same client id) resumes from.
-async fn broadcasting<E: Env>(env: E, ns_env: E, ns_bind: SocketAddr, bind: SocketAddr, root: PathBuf) {
+async fn broadcasting<E: Env>(
+    env: E,
+    ns_env: E,
+    ns_bind: SocketAddr,
+    bind: SocketAddr,
+    root: PathBuf,
+) {
     let cluster = Cluster::start(&env, ns_env, ns_bind, bind, &root).await;
     cluster.topic(&env, "TopicB", 4).await;
     let ns = cluster.ns_addr();
@@ -242,13 +284,21 @@ async fn broadcasting<E: Env>(env: E, ns_env: E, ns_bind: SocketAddr, bind: Sock
     .await;
     let producer = producer(&env, ns, "PG");
     let sent = send_n(&producer, "TopicB", "m", 60).await;
-    wait_until(&env, "both got all", LONG, || log1.len() >= 60 && log2.len() >= 60).await;
+    wait_until(&env, "both got all", LONG, || {
+        log1.len() >= 60 && log2.len() >= 60
+    })
+    .await;
     env.sleep(Duration::from_millis(500)).await;
     assert_exactly_once(&log1.counts(), &sent);
     assert_exactly_once(&log2.counts(), &sent);
     b1.shutdown().await;
     b2.shutdown().await;
-    assert_eq!(cluster.stored_offset("GB", &cluster.queue("TopicB", 0)).await, None);
+    assert_eq!(
+        cluster
+            .stored_offset("GB", &cluster.queue("TopicB", 0))
+            .await,
+        None
+    );
 
     let later = send_n(&producer, "TopicB", "later", 8).await;
     let log3 = Log::default();
@@ -301,13 +351,19 @@ async fn orderly<E: Env>(env: E, ns_env: E, ns_bind: SocketAddr, bind: SocketAdd
     wait_until(&env, "assigned", LONG, || consumer.assigned().len() == 4).await;
     let queues = consumer.assigned();
     let stolen = cluster.try_lock("GO", "10.9.9.9@intruder", &queues).await;
-    assert!(stolen.is_empty(), "locked queues were handed to another client: {stolen:?}");
+    assert!(
+        stolen.is_empty(),
+        "locked queues were handed to another client: {stolen:?}"
+    );
 
     let producer = producer(&env, ns, "PG");
     for i in 0..40 {
         let key = format!("order-{}", i % 4);
         let message = Message::new("TopicO", format!("o-{i}").into_bytes());
-        producer.send_ordered(message, &key).await.expect("ordered send");
+        producer
+            .send_ordered(message, &key)
+            .await
+            .expect("ordered send");
     }
     wait_until(&env, "40 consumed", LONG, || {
         let seen = seen.lock().unwrap();
@@ -343,7 +399,13 @@ fn orderly_in_simulation() {
 }
 
 /// A listener that never finishes: pulling stops at the threshold (plus at most one batch).
-async fn flow_control<E: Env>(env: E, ns_env: E, ns_bind: SocketAddr, bind: SocketAddr, root: PathBuf) {
+async fn flow_control<E: Env>(
+    env: E,
+    ns_env: E,
+    ns_bind: SocketAddr,
+    bind: SocketAddr,
+    root: PathBuf,
+) {
     let cluster = Cluster::start(&env, ns_env, ns_bind, bind, &root).await;
     cluster.topic(&env, "TopicW", 1).await;
     let ns = cluster.ns_addr();
@@ -357,7 +419,10 @@ async fn flow_control<E: Env>(env: E, ns_env: E, ns_bind: SocketAddr, bind: Sock
     consumer.subscribe("TopicW", "*").unwrap();
     consumer.start().unwrap();
     wait_until(&env, "held at the threshold", LONG, || {
-        consumer.queue_stats().first().is_some_and(|(_, s)| s.count >= 100)
+        consumer
+            .queue_stats()
+            .first()
+            .is_some_and(|(_, s)| s.count >= 100)
     })
     .await;
     env.sleep(Duration::from_secs(5)).await;
@@ -404,7 +469,10 @@ async fn tags<E: Env>(env: E, ns_env: E, ns_bind: SocketAddr, bind: SocketAddr, 
             wanted.push(body);
         }
     }
-    producer.send(Message::new("TopicT", "untagged")).await.unwrap();
+    producer
+        .send(Message::new("TopicT", "untagged"))
+        .await
+        .unwrap();
     wait_until(&env, "20 received", LONG, || log.len() >= 20).await;
     env.sleep(Duration::from_secs(1)).await;
     assert_exactly_once(&log.counts(), &wanted);
@@ -445,27 +513,45 @@ async fn lite<E: Env>(env: E, ns_env: E, ns_bind: SocketAddr, bind: SocketAddr, 
     let deadline = env.now() + LONG;
     while counts.values().sum::<usize>() < 50 && env.now() < deadline {
         for m in lite.poll(Duration::from_secs(1)).await {
-            *counts.entry(String::from_utf8(m.record.body.to_vec()).unwrap()).or_default() += 1;
+            *counts
+                .entry(String::from_utf8(m.record.body.to_vec()).unwrap())
+                .or_default() += 1;
         }
     }
     assert_exactly_once(&counts, &sent);
     lite.shutdown().await;
-    let stored = cluster.stored_offset("GL", &cluster.queue("TopicL", 0)).await.unwrap()
-        + cluster.stored_offset("GL", &cluster.queue("TopicL", 1)).await.unwrap();
+    let stored = cluster
+        .stored_offset("GL", &cluster.queue("TopicL", 0))
+        .await
+        .unwrap()
+        + cluster
+            .stored_offset("GL", &cluster.queue("TopicL", 1))
+            .await
+            .unwrap();
     assert_eq!(stored, 50, "auto-commit pushed the polled offsets");
 
     // Assign queue 0, manual commit, seek back to 2.
     let q0 = cluster.queue("TopicL", 0);
     let mut config = consumer_config(ns, "GA", "a1", &root);
     config.auto_commit = false;
+    config.consume_from = ConsumeFromWhere::FirstOffset;
     let assigned = LitePullConsumer::new(env.clone(), config);
     assigned.assign(vec![q0.clone()]).unwrap();
     assigned.start().unwrap();
-    wait_until(&env, "assigned", LONG, || assigned.assigned() == vec![q0.clone()]).await;
+    wait_until(&env, "assigned", LONG, || {
+        assigned.assigned() == vec![q0.clone()]
+    })
+    .await;
     let mut offsets = Vec::new();
     let deadline = env.now() + LONG;
     while offsets.len() < 5 && env.now() < deadline {
-        offsets.extend(assigned.poll(Duration::from_secs(1)).await.iter().map(|m| m.queue_offset()));
+        offsets.extend(
+            assigned
+                .poll(Duration::from_secs(1))
+                .await
+                .iter()
+                .map(|m| m.queue_offset()),
+        );
     }
     assert_eq!(offsets[..5], [0, 1, 2, 3, 4]);
     assigned.seek(&q0, 2).unwrap();

@@ -31,12 +31,23 @@ pub struct Cluster<E: Env> {
 }
 
 impl<E: Env> Cluster<E> {
-    pub async fn start(env: &E, ns_env: E, ns_bind: SocketAddr, bind: SocketAddr, root: &Path) -> Self {
+    pub async fn start(
+        env: &E,
+        ns_env: E,
+        ns_bind: SocketAddr,
+        bind: SocketAddr,
+        root: &Path,
+    ) -> Self {
         let listener = ns_env.bind(ns_bind).await.expect("bind namesrv");
         let ns = Namesrv::start(ns_env, listener, namesrv_common::config_in(root))
             .await
             .expect("namesrv");
-        let cfg = broker_common::config(&root.join("broker"), bind.ip(), bind.port(), Some(ns.local_addr()));
+        let cfg = broker_common::config(
+            &root.join("broker"),
+            bind.ip(),
+            bind.port(),
+            Some(ns.local_addr()),
+        );
         let broker = broker_common::start(env, bind, cfg).await;
         Cluster {
             ns,
@@ -61,7 +72,11 @@ impl<E: Env> Cluster<E> {
         let probe = namesrv_common::client(env);
         for _ in 0..400 {
             if let Ok(route) = namesrv_common::route(&probe, self.ns_addr(), topic).await {
-                if route.queue_datas.first().is_some_and(|q| q.read_queue_nums == queues) {
+                if route
+                    .queue_datas
+                    .first()
+                    .is_some_and(|q| q.read_queue_nums == queues)
+                {
                     return;
                 }
             }
@@ -90,23 +105,33 @@ impl<E: Env> Cluster<E> {
         );
         let answer = call(&self.client, self.addr(), request).await;
         match answer.response_code() {
-            Some(ResponseCode::SUCCESS) => Some(answer.header::<OffsetResponseHeader>().unwrap().offset),
+            Some(ResponseCode::SUCCESS) => {
+                Some(answer.header::<OffsetResponseHeader>().unwrap().offset)
+            }
             _ => None,
         }
     }
 
     /// What LOCK_BATCH_MQ gives `client_id` of `group` among `queues`.
-    pub async fn try_lock(&self, group: &str, client_id: &str, queues: &[MessageQueue]) -> BTreeSet<MessageQueue> {
+    pub async fn try_lock(
+        &self,
+        group: &str,
+        client_id: &str,
+        queues: &[MessageQueue],
+    ) -> BTreeSet<MessageQueue> {
         let body = LockBatchBody {
             client_id: client_id.into(),
             consumer_group: group.into(),
             mq_set: queues.iter().cloned().collect(),
             only_this_broker: false,
         };
-        let request = RemotingCommand::request(RequestCode::LOCK_BATCH_MQ).with_body(Bytes::from(body.encode()));
+        let request = RemotingCommand::request(RequestCode::LOCK_BATCH_MQ)
+            .with_body(Bytes::from(body.encode()));
         let answer = call(&self.client, self.addr(), request).await;
         assert_code(&answer, ResponseCode::SUCCESS);
-        LockBatchResponseBody::decode(&answer.body).unwrap().lock_ok_mq_set
+        LockBatchResponseBody::decode(&answer.body)
+            .unwrap()
+            .lock_ok_mq_set
     }
 
     pub async fn shutdown(self) {
@@ -123,7 +148,12 @@ pub fn producer<E: Env>(env: &E, ns: SocketAddr, group: &str) -> Producer<E> {
 }
 
 /// Sends `count` messages `"{prefix}-{i}"`; returns the bodies.
-pub async fn send_n<E: Env>(producer: &Producer<E>, topic: &str, prefix: &str, count: usize) -> Vec<String> {
+pub async fn send_n<E: Env>(
+    producer: &Producer<E>,
+    topic: &str,
+    prefix: &str,
+    count: usize,
+) -> Vec<String> {
     let mut bodies = Vec::new();
     for i in 0..count {
         let body = format!("{prefix}-{i}");
@@ -180,7 +210,12 @@ impl Log {
 }
 
 /// Waits (polling every 50 ms, up to `limit`) until `done`; panics with `what` otherwise.
-pub async fn wait_until<E: Env>(env: &E, what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+pub async fn wait_until<E: Env>(
+    env: &E,
+    what: &str,
+    limit: Duration,
+    mut done: impl FnMut() -> bool,
+) {
     let deadline = env.now() + limit;
     while !done() {
         if env.now() >= deadline {

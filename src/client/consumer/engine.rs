@@ -459,6 +459,20 @@ impl<E: Env> Engine<E> {
         }
     }
 
+    /// Restarts the pull loop of `queue` (after a seek: a pull held at the old offset would
+    /// otherwise delay the new position by up to the long-poll hold).
+    pub fn restart_pull(self: &Arc<Self>, queue: &MessageQueue) {
+        let mut assigned = self.assigned.lock();
+        let Some(entry) = assigned.get_mut(queue) else {
+            return;
+        };
+        entry.task.abort();
+        let (me, q, s) = (self.clone(), queue.clone(), entry.slot.clone());
+        entry.task = self
+            .env
+            .spawn("consumer-pull", async move { me.pull_loop(q, s).await });
+    }
+
     /// Where a newly assigned queue starts: the stored offset, else `consume_from`.
     async fn start_offset(&self, queue: &MessageQueue) -> Option<i64> {
         let addr = self.broker_addr(&queue.broker_name)?;

@@ -149,6 +149,7 @@ impl<E: Env> LitePullConsumer<E> {
         slot.pq.lock().reset(offset);
         self.inner.pending.lock().remove(queue);
         engine.offsets.lock().update(queue, offset, false);
+        engine.restart_pull(queue);
         Ok(())
     }
 
