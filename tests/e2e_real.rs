@@ -51,7 +51,7 @@ fn message(body: &str, idx: usize, expected: &mut BTreeMap<String, Expected>) ->
 
 fn body(producer: usize, mode: &str, i: usize) -> String {
     // Every 100th sync body is over 4 KiB: compressed by the producer, inflated for us.
-    let pad = match mode == "sync" && i % 100 == 0 {
+    let pad = match mode == "sync" && i.is_multiple_of(100) {
         true => "x".repeat(6_000),
         false => String::new(),
     };
