@@ -20,11 +20,11 @@
 
 use super::calls;
 use super::config::{ConsumeFromWhere, ConsumerConfig, MessageModel, ReceivedMessage};
-use super::offset_store::{local_file, OffsetTable};
+use super::offset_store::OffsetTable;
 use super::process_queue::{ProcessQueue, QueueStats};
 use super::subscription::Subscription;
 use crate::env::{Env, Spawn, Task};
-use crate::protocol::body::{LockBatchBody, MessageQueue};
+use crate::protocol::body::MessageQueue;
 use crate::protocol::heartbeat::{ConsumeType, ConsumerData, HeartbeatData};
 use crate::protocol::{RemotingCommand, RequestCode, ResponseCode};
 use crate::remoting::{Client, Dispatcher, RemotingConfig};
@@ -506,124 +506,6 @@ impl<E: Env> Engine<E> {
         }
     }
 
-    /// Records that a batch finished with `offset` as the queue's commit point (ignored for a
-    /// dropped queue).
-    pub fn commit(&self, queue: &MessageQueue, slot: &Slot, offset: Option<i64>) {
-        let Some(offset) = offset else { return };
-        if slot.pq.lock().is_dropped() {
-            return;
-        }
-        self.offsets.lock().update(queue, offset, true);
-    }
-
-    /// Pushes the offsets of the assigned queues (clustering) or writes the file
-    /// (broadcasting).
-    pub async fn persist_all(&self) {
-        let queues = self.assigned();
-        self.persist(&queues).await;
-    }
-
-    async fn persist(&self, queues: &[MessageQueue]) {
-        match self.config.message_model {
-            MessageModel::Broadcasting => self.write_local_offsets().await,
-            MessageModel::Clustering => {
-                for queue in queues {
-                    let Some(offset) = self.offsets.lock().get(queue) else {
-                        continue;
-                    };
-                    let Some(addr) = self.broker_addr(&queue.broker_name) else {
-                        continue;
-                    };
-                    let (group, timeout) = (&self.config.group, self.call_timeout());
-                    let client = &self.client;
-                    let _ = calls::update_offset(client, addr, group, queue, offset, timeout).await;
-                }
-            }
-        }
-    }
-
-    fn local_path(&self) -> std::path::PathBuf {
-        local_file(
-            &self.config.offset_store_dir,
-            &self.client_id,
-            &self.config.group,
-        )
-    }
-
-    fn load_local_offsets(&self) {
-        let Ok(bytes) = self.env.read_file(&self.local_path()) else {
-            return;
-        };
-        if let Some(table) = OffsetTable::decode_file(&bytes) {
-            *self.offsets.lock() = table;
-        }
-    }
-
-    async fn write_local_offsets(&self) {
-        let path = self.local_path();
-        let bytes = self.offsets.lock().encode_file();
-        if let Some(dir) = path.parent() {
-            let _ = self.env.create_dir_all(dir);
-        }
-        let _ = self.env.write_file_atomic(&path, &bytes).await;
-    }
-
-    fn lock_body(&self, queues: BTreeSet<MessageQueue>) -> LockBatchBody {
-        LockBatchBody {
-            client_id: self.client_id.clone(),
-            consumer_group: self.config.group.clone(),
-            mq_set: queues,
-            only_this_broker: false,
-        }
-    }
-
-    fn by_broker(&self, queues: &[MessageQueue]) -> BTreeMap<SocketAddr, BTreeSet<MessageQueue>> {
-        let mut by_broker: BTreeMap<SocketAddr, BTreeSet<MessageQueue>> = BTreeMap::new();
-        for queue in queues {
-            if let Some(addr) = self.broker_addr(&queue.broker_name) {
-                by_broker.entry(addr).or_default().insert(queue.clone());
-            }
-        }
-        by_broker
-    }
-
-    /// LOCK_BATCH_MQ for `queues`; the ones we now own.
-    async fn lock(&self, queues: &[MessageQueue]) -> BTreeSet<MessageQueue> {
-        let mut owned = BTreeSet::new();
-        for (addr, set) in self.by_broker(queues) {
-            let body = self.lock_body(set);
-            if let Ok(ok) = calls::lock(&self.client, addr, body, self.call_timeout()).await {
-                owned.extend(ok);
-            }
-        }
-        owned
-    }
-
-    async fn unlock(&self, queues: &[MessageQueue]) {
-        for (addr, set) in self.by_broker(queues) {
-            let body = self.lock_body(set);
-            let _ = calls::unlock(&self.client, addr, body, self.call_timeout()).await;
-        }
-    }
-
-    /// Re-locks every assigned queue and records the answer in each process queue.
-    pub async fn lock_all(&self) {
-        let queues = self.assigned();
-        for (addr, set) in self.by_broker(&queues) {
-            let body = self.lock_body(set.clone());
-            let Ok(ok) = calls::lock(&self.client, addr, body, self.call_timeout()).await else {
-                continue;
-            };
-            let now = self.env.now();
-            for queue in set {
-                if let Some(slot) = self.slot(&queue) {
-                    slot.pq.lock().set_locked(ok.contains(&queue), now);
-                    slot.wake.notify_one();
-                }
-            }
-        }
-    }
-
     pub(crate) fn sink_accepting(&self) -> bool {
         self.sink().is_none_or(|s| s.accepting())
     }
@@ -654,14 +536,6 @@ impl<E: Env> Engine<E> {
         self.forget_offset(queue);
         if self.orderly {
             self.unlock(std::slice::from_ref(queue)).await;
-        }
-    }
-
-    /// Clustering forgets a dropped queue's offset (the broker has it; a later owner asks
-    /// there); broadcasting keeps it, as Java's `LocalFileOffsetStore.removeOffset` does.
-    fn forget_offset(&self, queue: &MessageQueue) {
-        if self.config.message_model == MessageModel::Clustering {
-            self.offsets.lock().remove(queue);
         }
     }
 

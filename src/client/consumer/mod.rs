@@ -4,8 +4,8 @@
 //! (tag expressions), `process_queue` (sans-IO: what is held of one queue, flow control,
 //! the commit point, orderly batches, lock state), `offset_store` (sans-IO offset table and
 //! the broadcasting file), `pull` (one PULL_MESSAGE as pure functions), `calls` (the other
-//! remote calls), `engine` + `pulling` (the driver: heartbeat, routes, rebalance, pull loops,
-//! offsets, locks), `push` (concurrent and orderly consumption) and `lite_pull` (poll).
+//! remote calls), `engine` (the driver: heartbeat, routes, rebalance) with `pulling` (pull
+//! loops), `offsets` (commit, persist, local file) and `locks` (orderly broker locks), `push` (concurrent and orderly consumption) and `lite_pull` (poll).
 //!
 //! Determinism: every timer, task, clock reading and file goes through the env seams;
 //! everything iterated is a `BTreeMap`/`BTreeSet`/`Vec`; no randomness is drawn.
@@ -14,7 +14,9 @@ mod calls;
 mod config;
 mod engine;
 mod lite_pull;
+mod locks;
 mod offset_store;
+mod offsets;
 mod process_queue;
 mod pull;
 mod pulling;
