@@ -158,9 +158,15 @@ async fn clustering<E: Env>(
             .unwrap_or(0);
     }
     assert_eq!(stored_total, 240);
-    let mut all_sent = sent.clone();
-    all_sent.extend(more);
-    assert_exactly_once(&log.counts(), &all_sent);
+    // Across the join, a moved queue restarts from the last persisted offset, which may lag
+    // what its old owner consumed (at-least-once, as in Java): the earlier messages may come
+    // twice; the later ones, sent with the group settled, exactly once.
+    let counts = log.counts();
+    assert!(sent.iter().all(|b| counts.contains_key(b)), "an early message was lost");
+    let later: BTreeMap<String, usize> = (counts.into_iter())
+        .filter(|(b, _)| b.starts_with("n-"))
+        .collect();
+    assert_exactly_once(&later, &more);
 
     // A restarted group (same ids) resumes where it was: only new messages arrive.
     let again = Log::default();
@@ -578,4 +584,30 @@ fn lite_pull_in_simulation() {
 #[test]
 fn lite_pull_for_real() {
     real(lite);
+}
+
+/// The same seed twice gives the same run, event for event (the consumers read no ambient
+/// clock, draw no ambient randomness and iterate only ordered collections).
+#[test]
+fn clustering_is_deterministic() {
+    let run = || {
+        rocketsim_sim::run(rocketsim_sim::SimConfig::new(9), |world| async move {
+            let ns = world.add_client_node("namesrv", sim_ip(1));
+            let node = world.add_client_node("broker", sim_ip(2));
+            let ns_env = world.env(ns);
+            world
+                .run_on(node, move |env| {
+                    let root = PathBuf::from("data");
+                    clustering(env, ns_env, sim_addr(1, 9876), sim_addr(2, 10911), root)
+                })
+                .await
+                .expect("node stays up");
+        })
+    };
+    let (first, second) = (run(), run());
+    assert!(first.output.is_ok(), "{:?}", first.output.err());
+    assert_eq!(
+        (first.trace_hash, first.events),
+        (second.trace_hash, second.events)
+    );
 }
