@@ -162,7 +162,10 @@ async fn clustering<E: Env>(
     // what its old owner consumed (at-least-once, as in Java): the earlier messages may come
     // twice; the later ones, sent with the group settled, exactly once.
     let counts = log.counts();
-    assert!(sent.iter().all(|b| counts.contains_key(b)), "an early message was lost");
+    assert!(
+        sent.iter().all(|b| counts.contains_key(b)),
+        "an early message was lost"
+    );
     let later: BTreeMap<String, usize> = (counts.into_iter())
         .filter(|(b, _)| b.starts_with("n-"))
         .collect();
