@@ -59,6 +59,16 @@ impl ConsumerOffsetTable {
         true
     }
 
+    /// Records a commit only if it moves the offset forward (or is the first): for offsets
+    /// piggy-backed on pulls, which are stale by nature — a pull sent before an explicit
+    /// UPDATE_CONSUMER_OFFSET may be handled after it and must not move the group back.
+    pub fn advance(&mut self, group: &str, topic: &str, queue_id: i32, offset: i64) -> bool {
+        match self.query(group, topic, queue_id) {
+            Some(current) if current >= offset => true,
+            _ => self.commit(group, topic, queue_id, offset),
+        }
+    }
+
     pub fn query(&self, group: &str, topic: &str, queue_id: i32) -> Option<i64> {
         self.table.get(&key(topic, group))?.get(&queue_id).copied()
     }
@@ -131,5 +141,26 @@ mod tests {
         assert_eq!(file.offset_table["T@G"][&0], 7);
         table.remove_topic("T");
         assert!(table.commit("H", "T", 0, 1));
+    }
+
+    #[test]
+    fn advance_only_moves_forward_commit_moves_anywhere() {
+        let mut table = ConsumerOffsetTable::new(10);
+        assert!(table.advance("G", "T", 0, 5));
+        assert_eq!(table.query("G", "T", 0), Some(5));
+        assert!(table.advance("G", "T", 0, 3));
+        assert_eq!(
+            table.query("G", "T", 0),
+            Some(5),
+            "a stale pull offset is ignored"
+        );
+        assert!(table.advance("G", "T", 0, 9));
+        assert_eq!(table.query("G", "T", 0), Some(9));
+        assert!(table.commit("G", "T", 0, 2));
+        assert_eq!(
+            table.query("G", "T", 0),
+            Some(2),
+            "an explicit commit may reset"
+        );
     }
 }

@@ -57,7 +57,9 @@ pub(crate) async fn pull<E: Env>(
     if flags.has_commit_offset() && state.config.is_master() {
         let h = &header;
         let offset = h.commit_offset;
-        let _ = (state.offsets.lock()).commit(&h.consumer_group, &h.topic, h.queue_id, offset);
+        // Forward only: unlike Java, a stale piggy-backed offset handled after an explicit
+        // commit cannot move the group back (requests are handled concurrently).
+        let _ = (state.offsets.lock()).advance(&h.consumer_group, &h.topic, h.queue_id, offset);
     }
     let hold = match state.config.long_polling_enable {
         true => Duration::from_millis(header.suspend_timeout_ms.max(0) as u64).min(HOLD_MAX),
