@@ -7,6 +7,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+pub mod admin_cli;
 pub mod bench_cli;
 pub mod cli;
 mod env;
