@@ -80,6 +80,7 @@ pub async fn run(world: World, options: &ConsumerCrashOptions, phases: Phases) -
         traffic: &options.traffic,
         consume_delay_ms: options.consume_delay_ms,
         latency_fault: false,
+        plant_forget_one_in: 0,
     };
     let stage = Stage::start(&world, spec, &mut result).await;
     let queues = (options.queues as usize) * stage.cluster.brokers.len();

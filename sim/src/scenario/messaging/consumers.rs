@@ -52,6 +52,7 @@ impl Consumers {
         namesrvs: &[SocketAddr],
         ledger: &SharedLedger,
         consume_delay_ms: [u64; 2],
+        plant_forget_one_in: u64,
     ) -> Consumers {
         let mut consumers = Consumers {
             nodes: Vec::new(),
@@ -74,6 +75,7 @@ impl Consumers {
                 ledger: ledger.clone(),
                 slot: slot.clone(),
                 delay_ms: consume_delay_ms,
+                forget_one_in: plant_forget_one_in,
             };
             let node = world.add_node(&name, ip(41 + index as u8), move |env| {
                 let process = process.clone();
@@ -121,6 +123,9 @@ struct Process {
     ledger: SharedLedger,
     slot: Slot,
     delay_ms: [u64; 2],
+    /// Planted bug (0: off): forget one delivery in this many, as a consumer that acks a
+    /// message it never handed to the application. The oracle must report them lost.
+    forget_one_in: u64,
 }
 
 impl Process {
@@ -142,6 +147,7 @@ impl Process {
     fn listener(&self, env: &SimEnv, group: &str) -> Listener {
         let (world, ledger, env) = (self.world.clone(), self.ledger.clone(), env.clone());
         let (group, consumer, delay_ms) = (group.to_string(), self.name.clone(), self.delay_ms);
+        let forget_one_in = self.forget_one_in;
         let random = rocketsim::env::Random::fork(&env, &format!("listener-{group}"));
         Arc::new(move |messages: Vec<ReceivedMessage>| {
             let (world, ledger, env) = (world.clone(), ledger.clone(), env.clone());
@@ -151,7 +157,11 @@ impl Process {
             Box::pin(async move {
                 // Recorded on arrival, so that the history keeps the order of listener calls.
                 let at = world.now();
-                record(&ledger, &group, &consumer, messages, at);
+                let forget = forget_one_in > 0
+                    && rocketsim::env::Random::next_u64(&env) % forget_one_in == 0;
+                if !forget {
+                    record(&ledger, &group, &consumer, messages, at);
+                }
                 env.sleep(Duration::from_millis(delay)).await;
                 ConsumeStatus::Success
             })

@@ -79,6 +79,7 @@ pub async fn run(world: World, options: &NamesrvAllDownOptions, phases: Phases) 
         traffic: &options.traffic,
         consume_delay_ms: options.consume_delay_ms,
         latency_fault: false,
+        plant_forget_one_in: 0,
     };
     let stage = Stage::start(&world, spec, &mut result).await;
     let kill_after = draw.between(options.kill_after_s[0], options.kill_after_s[1]);

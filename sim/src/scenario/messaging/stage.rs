@@ -38,6 +38,8 @@ pub struct StageSpec<'a> {
     pub consume_delay_ms: [u64; 2],
     /// Producers run the latency fault strategy.
     pub latency_fault: bool,
+    /// Planted bug for canaries (0: off): consumers forget one delivery in this many.
+    pub plant_forget_one_in: u64,
 }
 
 impl Stage {
@@ -59,6 +61,7 @@ impl Stage {
             &cluster.namesrv_addrs,
             &ledger,
             spec.consume_delay_ms,
+            spec.plant_forget_one_in,
         );
         let queues = spec.cluster.queues as usize * cluster.brokers.len();
         let started = world.now();

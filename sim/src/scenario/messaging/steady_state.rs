@@ -33,6 +33,8 @@ pub struct SteadyStateOptions {
     pub consume_delay_ms: [u64; 2],
     /// What the producers send.
     pub traffic: TrafficOptions,
+    /// Planted bug for canaries (0: off): consumers forget one delivery in this many.
+    pub plant_forget_one_in: u64,
 }
 
 impl Default for SteadyStateOptions {
@@ -41,6 +43,7 @@ impl Default for SteadyStateOptions {
             queues: 4,
             consume_delay_ms: [0, 5],
             traffic: TrafficOptions::default(),
+            plant_forget_one_in: 0,
         }
     }
 }
@@ -71,6 +74,7 @@ pub async fn run(world: World, options: &SteadyStateOptions, phases: Phases) -> 
         traffic: &options.traffic,
         consume_delay_ms: options.consume_delay_ms,
         latency_fault: false,
+        plant_forget_one_in: options.plant_forget_one_in,
     };
     let stage = Stage::start(&world, spec, &mut result).await;
     world.sleep(phases.safety).await;
