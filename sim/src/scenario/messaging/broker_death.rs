@@ -197,6 +197,14 @@ fn check_sends(
         }
     }
     result.figure("stall_max_ms", stall_max.as_millis());
+    // Reported, not bounded: how long the group went without a delivery after the death.
+    let delivery_stall = ledger
+        .deliveries
+        .values()
+        .map(|times| longest_gap(times, died, safety_end))
+        .max()
+        .unwrap_or(safety_end - died);
+    result.figure("stall_delivery_max_ms", delivery_stall.as_millis());
     let route_bound = died + Duration::from_secs(options.route_bound_s);
     let last = ledger.routed_to_watched.last().copied();
     if let Some(last) = last {
