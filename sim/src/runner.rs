@@ -4,6 +4,7 @@
 //! the workload's figures. Exit codes: 0 pass, 1 safety violation, 2 liveness violation,
 //! 3 a node panicked, 4 nondeterminism detected, 64 usage error.
 
+use crate::scenario::messaging;
 use crate::scenario::{
     namesrv_expiry, namesrv_failover, run_ping_pong, Scenario, Verdict, Workload,
 };
@@ -142,6 +143,7 @@ pub fn run_scenario(
             Workload::NamesrvFailover => namesrv_failover::run(world, &scenario.namesrv_failover)
                 .await
                 .into(),
+            _ => messaging::run(world, &scenario).await.into(),
         }
     });
     judge(outcome)

@@ -1,5 +1,9 @@
 //! The scenario file format and its validation.
 
+use super::messaging::broker_death::BrokerDeathOptions;
+use super::messaging::consumer_crash::ConsumerCrashOptions;
+use super::messaging::namesrv_all_down::NamesrvAllDownOptions;
+use super::messaging::steady_state::SteadyStateOptions;
 use super::namesrv_expiry::NamesrvExpiryOptions;
 use super::namesrv_failover::NamesrvFailoverOptions;
 use serde::{Deserialize, Serialize};
@@ -20,6 +24,18 @@ pub struct Scenario {
     /// Options of the `namesrv-failover` workload.
     #[serde(default)]
     pub namesrv_failover: NamesrvFailoverOptions,
+    /// Options of the `steady-state` workload.
+    #[serde(default)]
+    pub steady_state: SteadyStateOptions,
+    /// Options of the `consumer-crash` workload.
+    #[serde(default)]
+    pub consumer_crash: ConsumerCrashOptions,
+    /// Options of the `broker-death` workload.
+    #[serde(default)]
+    pub broker_death: BrokerDeathOptions,
+    /// Options of the `namesrv-all-down` workload.
+    #[serde(default)]
+    pub namesrv_all_down: NamesrvAllDownOptions,
     /// The fault schedule, in time order.
     #[serde(default)]
     pub faults: Vec<FaultStep>,
@@ -52,6 +68,14 @@ pub enum Workload {
     NamesrvExpiry,
     /// One of two name servers dies: route queries keep succeeding through the other.
     NamesrvFailover,
+    /// Producers and two consumer groups (one orderly) on a healthy cluster.
+    SteadyState,
+    /// A consumer dies mid-stream: the survivors take its queues over.
+    ConsumerCrash,
+    /// One of two brokers dies for good: sends go on through the other one.
+    BrokerDeath,
+    /// Every name server is down for minutes: clients go on with cached routes.
+    NamesrvAllDown,
 }
 
 /// The `[rpc]` table.
@@ -207,9 +231,10 @@ fn validate(scenario: &Scenario) -> Result<(), (String, String)> {
             "safety_s and liveness_s must be > 0".into(),
         ));
     }
+    validate_messaging(scenario)?;
     if scenario.scenario.workload != Workload::RpcPingPong && !scenario.faults.is_empty() {
         let problem =
-            "the name-server workloads draw their faults from the seed; remove [[faults]]";
+            "the name-server and messaging workloads draw their faults from the seed; remove [[faults]]";
         return Err(("faults".into(), problem.into()));
     }
     let names = node_names(scenario);
@@ -237,6 +262,79 @@ fn validate(scenario: &Scenario) -> Result<(), (String, String)> {
             };
             return Err((format!("{key}.ms"), problem.into()));
         }
+    }
+    Ok(())
+}
+
+fn validate_messaging(scenario: &Scenario) -> Result<(), (String, String)> {
+    let tables = [
+        (
+            "steady_state",
+            scenario.steady_state.queues,
+            &scenario.steady_state.traffic,
+        ),
+        (
+            "consumer_crash",
+            scenario.consumer_crash.queues,
+            &scenario.consumer_crash.traffic,
+        ),
+        (
+            "broker_death",
+            scenario.broker_death.queues,
+            &scenario.broker_death.traffic,
+        ),
+        (
+            "namesrv_all_down",
+            scenario.namesrv_all_down.queues,
+            &scenario.namesrv_all_down.traffic,
+        ),
+    ];
+    for (table, queues, traffic) in tables {
+        if !(1..=64).contains(&queues) {
+            return Err((format!("{table}.queues"), "must be 1..=64".into()));
+        }
+        traffic.validate(&format!("{table}.traffic"))?;
+    }
+    let ranges = [
+        (
+            "consumer_crash.kill_after_s",
+            scenario.consumer_crash.kill_after_s,
+        ),
+        (
+            "consumer_crash.restart_after_s",
+            scenario.consumer_crash.restart_after_s,
+        ),
+        (
+            "broker_death.kill_after_s",
+            scenario.broker_death.kill_after_s,
+        ),
+        (
+            "namesrv_all_down.kill_after_s",
+            scenario.namesrv_all_down.kill_after_s,
+        ),
+    ];
+    for (key, [low, high]) in ranges {
+        if low > high {
+            return Err((key.into(), "low bound above high bound".into()));
+        }
+    }
+    let header = &scenario.scenario;
+    let needed = match header.workload {
+        Workload::ConsumerCrash => scenario.consumer_crash.kill_after_s[1] + 1,
+        Workload::BrokerDeath => {
+            scenario.broker_death.kill_after_s[1] + scenario.broker_death.route_bound_s + 5
+        }
+        Workload::NamesrvAllDown => {
+            let o = &scenario.namesrv_all_down;
+            o.kill_after_s[1] + o.down_s + o.reroute_bound_s
+        }
+        _ => 0,
+    };
+    if header.safety_s < needed {
+        return Err((
+            "scenario.safety_s".into(),
+            format!("the workload's plan needs a safety phase of at least {needed} s"),
+        ));
     }
     Ok(())
 }
