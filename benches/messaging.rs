@@ -21,6 +21,7 @@ use rocketsim::namesrv::{Namesrv, NamesrvConfig};
 use rocketsim::protocol::header::CreateTopicHeader;
 use rocketsim::protocol::{RemotingCommand, RequestCode, ResponseCode};
 use rocketsim::remoting::{Client, Dispatcher, RemotingConfig};
+use rocketsim_real::bench_cli::Histogram;
 use rocketsim_real::TokioEnv;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -48,31 +49,28 @@ fn rss_anon_kib() -> u64 {
         .unwrap_or(0)
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
 /// `senders` tasks sending sync for `seconds`; returns the latencies of acknowledged sends
-/// and the count of failed ones.
+/// (a fixed-size histogram, so that measuring does not grow the heap) and the count of
+/// failed ones.
 async fn send_for(
     env: &TokioEnv,
     producer: &Producer<TokioEnv>,
     senders: usize,
     seconds: u64,
     progress: Option<&AtomicU64>,
-) -> (Vec<Duration>, u64) {
+) -> (Histogram, u64) {
     let until = env.now() + Duration::from_secs(seconds);
     let body = bytes::Bytes::from(vec![b'x'; BODY_BYTES]);
     let tasks = (0..senders).map(|_| {
         let (producer, body, env) = (producer.clone(), body.clone(), env.clone());
         async move {
-            let mut latencies = Vec::new();
+            let mut latencies = Histogram::default();
             let mut failed = 0u64;
             while env.now() < until {
                 let started = env.now();
                 match producer.send(Message::new(TOPIC, body.clone())).await {
                     Ok(_) => {
-                        latencies.push(env.now() - started);
+                        latencies.record((env.now() - started).as_micros() as u64);
                         if let Some(p) = progress {
                             p.fetch_add(1, Ordering::Relaxed);
                         }
@@ -85,7 +83,11 @@ async fn send_for(
     });
     let results = futures::future::join_all(tasks).await;
     let failed = results.iter().map(|(_, f)| f).sum();
-    (results.into_iter().flat_map(|(l, _)| l).collect(), failed)
+    let mut all = Histogram::default();
+    for (latencies, _) in &results {
+        all.merge(latencies);
+    }
+    (all, failed)
 }
 
 async fn create_topic(env: &TokioEnv, broker: SocketAddr) {
@@ -141,16 +143,15 @@ async fn bench(env: TokioEnv, root: std::path::PathBuf) {
     let mut sent_total = 0u64;
     for senders in [1usize, 8, 64] {
         let started = Instant::now();
-        let (mut latencies, failed) = send_for(&env, &producer, senders, PHASE_S, None).await;
+        let (latencies, failed) = send_for(&env, &producer, senders, PHASE_S, None).await;
         let wall = started.elapsed().as_secs_f64();
-        latencies.sort();
-        sent_total += latencies.len() as u64;
+        sent_total += latencies.count();
         println!(
             "  {senders:>2} senders: {:>8.0} msgs/s  p50 {:>7.3} ms  p99 {:>7.3} ms  max {:>7.2} ms  failed {failed}",
-            latencies.len() as f64 / wall,
-            percentile(&latencies, 0.5).as_secs_f64() * 1e3,
-            percentile(&latencies, 0.99).as_secs_f64() * 1e3,
-            latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+            latencies.count() as f64 / wall,
+            latencies.quantile_us(0.5) as f64 / 1e3,
+            latencies.quantile_us(0.99) as f64 / 1e3,
+            latencies.max_us() as f64 / 1e3,
         );
     }
 
