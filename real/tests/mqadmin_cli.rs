@@ -2,118 +2,21 @@
 //! loopback ports with configuration files written here, then the admin commands, their
 //! output and exit codes checked; the servers stop on SIGTERM with exit 0.
 
-use std::fs;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::thread::sleep;
-use std::time::{Duration, Instant};
+mod process;
 
-/// A server process, killed if the test ends before it stopped.
-struct Server {
-    name: &'static str,
-    child: Child,
-}
-
-impl Server {
-    fn start(name: &'static str, binary: &str, conf: &Path, dir: &Path) -> Server {
-        let log = fs::File::create(dir.join(format!("{name}.log"))).expect("log file");
-        let child = Command::new(binary)
-            .arg("-c")
-            .arg(conf)
-            .env("HOME", dir)
-            .env_remove("NAMESRV_ADDR")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap_or_else(|e| panic!("start {name}: {e}"));
-        Server { name, child }
-    }
-
-    /// SIGTERM, then the exit code (within 20 s).
-    fn terminate(mut self) -> Option<i32> {
-        let pid = self.child.id() as libc::pid_t;
-        // SAFETY: `kill` has no memory-safety preconditions; the pid is our own child, not
-        // yet waited for, so it names that process.
-        let sent = unsafe { libc::kill(pid, libc::SIGTERM) };
-        assert_eq!(sent, 0, "SIGTERM to {}", self.name);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                return status.code();
-            }
-            sleep(Duration::from_millis(50));
-        }
-        panic!("{} did not stop within 20 s of SIGTERM", self.name);
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    let socket = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind probe");
-    socket.local_addr().expect("probe addr").port()
-}
-
-fn wait_listening(port: u16, dir: &Path) {
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-            return;
-        }
-        sleep(Duration::from_millis(50));
-    }
-    let logs: Vec<String> = ["namesrv", "broker"]
-        .iter()
-        .map(|n| fs::read_to_string(dir.join(format!("{n}.log"))).unwrap_or_default())
-        .collect();
-    panic!("nothing listens on {addr}; logs: {logs:#?}");
-}
+use process::{broker_conf, free_port, namesrv_conf, wait_listening, Server};
+use std::process::{Command, Output};
 
 fn mqadmin(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mqadmin"))
-        .args(args)
-        .env_remove("NAMESRV_ADDR")
-        .output()
-        .expect("run mqadmin")
+    process::run(env!("CARGO_BIN_EXE_mqadmin"), args)
 }
 
-/// Runs a command that must succeed; its stdout.
 fn ok(args: &[&str]) -> String {
-    let out = mqadmin(args);
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{args:?}\nstdout: {stdout}\nstderr: {stderr}"
-    );
-    stdout
+    process::ok(env!("CARGO_BIN_EXE_mqadmin"), args)
 }
 
-/// Retries a command until its stdout satisfies `done` (10 s at most).
 fn until(args: &[&str], done: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let out = mqadmin(args);
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        if out.status.success() && done(&stdout) {
-            return stdout;
-        }
-        if Instant::now() > deadline {
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            panic!("{args:?} never satisfied\nstdout: {stdout}\nstderr: {stderr}");
-        }
-        sleep(Duration::from_millis(100));
-    }
+    process::until(env!("CARGO_BIN_EXE_mqadmin"), args, done)
 }
 
 #[test]
@@ -121,30 +24,13 @@ fn mqadmin_against_mqnamesrv_and_mqbroker() {
     let dir = tempfile::tempdir().expect("temp dir");
     let dir = dir.path();
     let (ns_port, broker_port) = (free_port(), free_port());
-    let ns_conf = dir.join("namesrv.conf");
-    let kv = dir.join("kvConfig.json");
-    fs::write(
-        &ns_conf,
-        format!("listenPort={ns_port}\nkvConfigPath={}\n", kv.display()),
-    )
-    .expect("write namesrv.conf");
-    let broker_conf = dir.join("broker.conf");
-    let store = dir.join("store");
-    fs::write(
-        &broker_conf,
-        format!(
-            "brokerName=broker-a\nlistenPort={broker_port}\nstorePathRootDir={}\n\
-             brokerIP1=127.0.0.1\nnamesrvAddr=127.0.0.1:{ns_port}\n\
-             mappedFileSizeCommitLog=4194304\nmappedFileSizeConsumeQueue=6000\n\
-             maxHashSlotNum=1000\nmaxIndexNum=4000\n",
-            store.display()
-        ),
-    )
-    .expect("write broker.conf");
+    let ns_conf = namesrv_conf(dir, "namesrv", ns_port);
+    let namesrv_addr = format!("127.0.0.1:{ns_port}");
+    let broker_conf = broker_conf(dir, "broker-a", broker_port, &namesrv_addr, "");
     let namesrv = Server::start("namesrv", env!("CARGO_BIN_EXE_mqnamesrv"), &ns_conf, dir);
-    wait_listening(ns_port, dir);
+    wait_listening(ns_port, &[&namesrv]);
     let broker = Server::start("broker", env!("CARGO_BIN_EXE_mqbroker"), &broker_conf, dir);
-    wait_listening(broker_port, dir);
+    wait_listening(broker_port, &[&namesrv, &broker]);
     let ns = format!("127.0.0.1:{ns_port}");
     let ns = ns.as_str();
 
