@@ -6,6 +6,7 @@
 //!   writes on power loss) and opt-in faults.
 //! * `world` — `run` one seeded simulation; `World` adds nodes and injects faults.
 //! * `trace` — the run's event trace and its hash, for determinism checks.
+//! * `timeline` — a run's trace as a self-contained HTML timeline.
 //!
 //! One simulation runs on one thread, in virtual time, from one seed. Everything that could
 //! make two runs of a seed differ — ambient time, OS randomness, threads, `HashMap` order,
@@ -17,6 +18,7 @@ mod netstate;
 pub mod runner;
 pub mod scenario;
 mod task;
+pub mod timeline;
 pub mod trace;
 pub mod world;
 

@@ -3,10 +3,13 @@
 //! Thin: parses the command line, loads the scenario, calls `runner`, prints, exits with the
 //! contract's code (see `runner`).
 
-use clap::{Parser, Subcommand};
-use rocketsim_sim::first_divergence;
-use rocketsim_sim::runner::{self, RunReport, EXIT_NONDETERMINISM, EXIT_PASS, EXIT_USAGE};
+use clap::{ArgAction, Parser, Subcommand};
+use rocketsim_sim::runner::{
+    self, Observer, RunOptions, RunReport, EXIT_NONDETERMINISM, EXIT_PASS, EXIT_USAGE,
+};
 use rocketsim_sim::scenario::{self, Scenario};
+use rocketsim_sim::timeline::{self, Category};
+use rocketsim_sim::{first_divergence, TraceEvent};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -36,6 +39,12 @@ enum Command {
         /// Write the event trace as JSON lines to this file.
         #[arg(long)]
         trace: Option<PathBuf>,
+        /// Write a self-contained HTML timeline of the run to this file.
+        #[arg(long)]
+        timeline: Option<PathBuf>,
+        /// Print faults and notable events as they happen (-vv: also the workload's progress).
+        #[arg(short, long, action = ArgAction::Count)]
+        verbose: u8,
     },
     /// Run a range of seeds of a scenario file (or of every file in a directory).
     Sweep {
@@ -72,7 +81,20 @@ fn main() -> ExitCode {
         }
     };
     let code = match cli.command {
-        Command::Run { file, seed, trace } => run(&file, seed, trace.as_deref()),
+        Command::Run {
+            file,
+            seed,
+            trace,
+            timeline,
+            verbose,
+        } => {
+            let outputs = Outputs {
+                trace,
+                timeline,
+                verbose,
+            };
+            run(&file, seed, &outputs)
+        }
         Command::Sweep { path, seeds, jobs } => sweep(&path, &seeds, jobs),
         Command::CheckDeterminism { file, seed } => check_determinism(&file, seed),
     };
@@ -97,7 +119,44 @@ fn reproduce_command(file: &Path, seed: u64) -> String {
     )
 }
 
-fn run(file: &Path, seed: u64, trace: Option<&Path>) -> i32 {
+/// What `run` writes besides its standard output.
+struct Outputs {
+    trace: Option<PathBuf>,
+    timeline: Option<PathBuf>,
+    verbose: u8,
+}
+
+/// `-v`: faults, lifecycle, routes and other notable events; `-vv`: the workload's progress too.
+fn verbose_observer(verbose: u8) -> Option<Observer> {
+    if verbose == 0 {
+        return None;
+    }
+    let observer: Observer = Arc::new(move |event: &TraceEvent| {
+        let shown = match timeline::classify(event) {
+            Category::Noise => false,
+            Category::Progress => verbose >= 2,
+            _ => true,
+        };
+        if shown {
+            println!("{}", verbose_line(event));
+        }
+    });
+    Some(observer)
+}
+
+fn verbose_line(event: &TraceEvent) -> String {
+    let secs = event.virtual_nanos as f64 / 1e9;
+    let source = match event.target.as_str() {
+        "world" => String::new(),
+        target => format!("{}: ", target.trim_start_matches("rocketsim::")),
+    };
+    format!(
+        "[{secs:>10.3}s] {:<12} {source}{}",
+        event.node, event.message
+    )
+}
+
+fn run(file: &Path, seed: u64, outputs: &Outputs) -> i32 {
     let scenario = match load(file) {
         Ok(scenario) => scenario,
         Err(code) => return code,
@@ -109,12 +168,27 @@ fn run(file: &Path, seed: u64, trace: Option<&Path>) -> i32 {
     for line in options.lines() {
         println!("    {line}");
     }
-    let report = runner::run_scenario(&scenario, seed, trace.is_some(), true);
-    if let Some(path) = trace {
+    let options = RunOptions {
+        keep_trace: outputs.trace.is_some() || outputs.timeline.is_some(),
+        progress: true,
+        observer: verbose_observer(outputs.verbose),
+    };
+    let report = runner::run_scenario_with(&scenario, seed, options);
+    if let Some(path) = &outputs.trace {
         if let Err(error) = write_trace(path, &report) {
             eprintln!("rocketsim: cannot write trace {}: {error}", path.display());
             return EXIT_USAGE;
         }
+    }
+    if let Some(path) = &outputs.timeline {
+        if let Err(error) = write_timeline(path, file, &scenario, &report) {
+            eprintln!(
+                "rocketsim: cannot write timeline {}: {error}",
+                path.display()
+            );
+            return EXIT_USAGE;
+        }
+        println!("timeline: {}", path.display());
     }
     for line in report.violation_lines() {
         println!("{line}");
@@ -133,6 +207,20 @@ fn write_trace(path: &Path, report: &RunReport) -> std::io::Result<()> {
         out.write_all(b"\n")?;
     }
     out.flush()
+}
+
+fn write_timeline(
+    path: &Path,
+    file: &Path,
+    scenario: &Scenario,
+    report: &RunReport,
+) -> std::io::Result<()> {
+    let name = &scenario.scenario.name;
+    let reproduce = reproduce_command(file, report.seed);
+    let timeline = report
+        .timeline(name, &reproduce)
+        .ok_or_else(|| std::io::Error::other("the run kept no trace"))?;
+    std::fs::write(path, timeline::render(&timeline))
 }
 
 fn check_determinism(file: &Path, seed: u64) -> i32 {

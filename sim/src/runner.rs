@@ -8,6 +8,7 @@ use crate::scenario::messaging;
 use crate::scenario::{
     namesrv_expiry, namesrv_failover, run_ping_pong, Scenario, Verdict, Workload,
 };
+use crate::timeline::{self, RunInfo, Timeline};
 use crate::{Failure, Outcome, SimConfig, TraceEvent};
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -97,6 +98,21 @@ impl RunReport {
         line
     }
 
+    /// The run's timeline, if its trace was kept; `reproduce` is the command line shown.
+    pub fn timeline(&self, scenario: &str, reproduce: &str) -> Option<Timeline> {
+        let trace = self.trace.as_deref()?;
+        let info = RunInfo {
+            scenario: scenario.to_string(),
+            seed: self.seed,
+            result: if self.passed() { "pass" } else { "fail" }.to_string(),
+            trace_hash: self.trace_hash,
+            reproduce: reproduce.to_string(),
+            final_line: self.final_line(),
+            virtual_nanos: (self.virtual_secs * 1e9) as u64,
+        };
+        Some(timeline::build(info, trace, &self.violation_lines()))
+    }
+
     /// Lines describing each violation (or the crash), for humans.
     pub fn violation_lines(&self) -> Vec<String> {
         let mut lines = Vec::new();
@@ -119,6 +135,20 @@ impl RunReport {
     }
 }
 
+/// Sees each trace event as the run writes it (`rocketsim run -v`).
+pub type Observer = Arc<dyn Fn(&TraceEvent) + Send + Sync>;
+
+/// How to run a scenario, beyond the seed.
+#[derive(Clone, Default)]
+pub struct RunOptions {
+    /// Keep the trace in memory (for trace files, timelines and determinism checks).
+    pub keep_trace: bool,
+    /// Let the workload print its phases and faults as they happen.
+    pub progress: bool,
+    /// Called with every trace event as it is written; does not change the trace.
+    pub observer: Option<Observer>,
+}
+
 /// Runs `scenario` with `seed`; keeps the trace in memory when `keep_trace`; prints phases
 /// and faults as they happen when `progress`.
 pub fn run_scenario(
@@ -127,6 +157,21 @@ pub fn run_scenario(
     keep_trace: bool,
     progress: bool,
 ) -> RunReport {
+    let options = RunOptions {
+        keep_trace,
+        progress,
+        observer: None,
+    };
+    run_scenario_with(scenario, seed, options)
+}
+
+/// Runs `scenario` with `seed` and `options`.
+pub fn run_scenario_with(scenario: &Arc<Scenario>, seed: u64, options: RunOptions) -> RunReport {
+    let RunOptions {
+        keep_trace,
+        progress,
+        observer,
+    } = options;
     let mut config = SimConfig::new(seed);
     config.keep_trace = keep_trace;
     let header = &scenario.scenario;
@@ -135,6 +180,10 @@ pub fn run_scenario(
     config.time_limit = Some(Duration::from_secs(limit_s));
     let scenario = scenario.clone();
     let outcome: Outcome<Verdict> = crate::run(config, move |world| async move {
+        // The script runs on the run's own thread: the observer watches this run only.
+        if let Some(observe) = observer {
+            crate::trace::observe_this_thread(move |event| observe(event));
+        }
         match scenario.scenario.workload {
             Workload::RpcPingPong => run_ping_pong(world, scenario, progress).await,
             Workload::NamesrvExpiry => namesrv_expiry::run(world, &scenario.namesrv_expiry)

@@ -12,6 +12,7 @@ use crate::task::current_node;
 use madsim::time::TimeHandle;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
 use tracing::field::{Field, Visit};
@@ -55,6 +56,21 @@ pub fn first_divergence(a: &[TraceEvent], b: &[TraceEvent]) -> Option<usize> {
 /// Virtual time now, if a simulation is running on this thread.
 pub(crate) fn virtual_nanos() -> Option<u64> {
     TimeHandle::try_current().map(|time| time.elapsed().as_nanos() as u64)
+}
+
+/// Something watching the trace of the run on this thread as it is written.
+type Observer = Box<dyn Fn(&TraceEvent)>;
+
+thread_local! {
+    static OBSERVER: RefCell<Option<Observer>> = const { RefCell::new(None) };
+}
+
+/// Calls `observe` with every event this thread adds to a trace from now on (`rocketsim run
+/// -v`). A run has a thread of its own, so called from inside a run (its script) it watches
+/// that run only, and ends with it. It sees events, it cannot change them: the hash is
+/// unaffected.
+pub fn observe_this_thread(observe: impl Fn(&TraceEvent) + 'static) {
+    OBSERVER.with(|slot| *slot.borrow_mut() = Some(Box::new(observe)));
 }
 
 struct SinkState {
@@ -102,6 +118,11 @@ impl TraceSink {
             state.hasher.update(text.as_bytes());
         }
         state.events += 1;
+        OBSERVER.with(|slot| {
+            if let Some(observe) = &*slot.borrow() {
+                observe(&event);
+            }
+        });
         if let Some(kept) = &mut state.kept {
             kept.push(event);
         }

@@ -20,6 +20,7 @@ use rocketsim::protocol::body::MessageQueue;
 use super::super::namesrv_support::ip;
 use super::cluster::TOPIC;
 use super::oracle::Delivery;
+use super::rates::Count;
 use super::traffic::SharedLedger;
 use crate::{NodeId, SimEnv, World};
 
@@ -160,6 +161,8 @@ impl Process {
                 let forget = forget_one_in > 0
                     && rocketsim::env::Random::next_u64(&env) % forget_one_in == 0;
                 if !forget {
+                    let n = messages.len() as u64;
+                    ledger.lock().rates.count(&world, at, Count::Consumed, n);
                     record(&ledger, &group, &consumer, messages, at);
                 }
                 env.sleep(Duration::from_millis(delay)).await;

@@ -19,6 +19,7 @@ pub mod consumer_crash;
 pub mod consumers;
 pub mod namesrv_all_down;
 pub mod oracle;
+pub mod rates;
 pub mod stage;
 pub mod steady_state;
 pub mod traffic;

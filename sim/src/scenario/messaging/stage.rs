@@ -132,7 +132,8 @@ impl Stage {
 
     /// The oracle's findings: violations into `result`, the standard figures first.
     pub fn judge(&self, dead_brokers: &[&str], result: &mut ScenarioResult) {
-        let ledger = self.ledger.lock();
+        let mut ledger = self.ledger.lock();
+        ledger.rates.flush(&self.world);
         let j = ledger.oracle.judge(&self.group_names(), dead_brokers);
         let (violations, _) = ledger.oracle.violations();
         result.violations_safety.extend(violations.iter().cloned());

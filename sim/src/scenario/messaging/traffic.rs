@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use super::cluster::{Cluster, TOPIC};
 use super::oracle::{Oracle, SendOutcome};
+use super::rates::{Count, RateMeter};
 use crate::{SimRandom, World};
 
 /// The producer group of every workload producer.
@@ -89,6 +90,8 @@ pub struct Ledger {
     /// Sends started, per kind.
     pub sync_sends: u64,
     pub ordered_sends: u64,
+    /// Per-second counts, written to the trace.
+    pub rates: RateMeter,
 }
 
 impl Ledger {
@@ -101,6 +104,7 @@ impl Ledger {
             routed_to_watched: Vec::new(),
             sync_sends: 0,
             ordered_sends: 0,
+            rates: RateMeter::default(),
         }
     }
 }
@@ -225,6 +229,7 @@ impl Driver {
                 false => ledger.sync_sends += 1,
             }
             ledger.oracle.send_started(&key, self.index, now, body_hash);
+            ledger.rates.count(&self.world, now, Count::Sent, 1);
         }
         let result = match ordered {
             true => self.producer.send_ordered(message, &sharding_key).await,
@@ -235,6 +240,7 @@ impl Driver {
         if matches!(outcome, SendOutcome::Acked { .. }) {
             let at = self.world.now();
             ledger.acks.entry(self.index).or_default().push(at);
+            ledger.rates.count(&self.world, at, Count::Acked, 1);
         }
         ledger.oracle.send_ended(&key, outcome);
     }
