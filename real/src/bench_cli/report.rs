@@ -15,6 +15,8 @@ pub struct Meter {
     latencies: Mutex<Histogram>,
     /// Latencies since the last progress line.
     window: Mutex<Histogram>,
+    /// When the first and the latest successful operation finished.
+    active: Mutex<Option<(Instant, Instant)>>,
 }
 
 impl Meter {
@@ -23,6 +25,10 @@ impl Meter {
         self.ops.fetch_add(messages, Ordering::Relaxed);
         self.bytes.fetch_add(bytes, Ordering::Relaxed);
         let us = latency.as_micros() as u64;
+        let now = Instant::now();
+        let mut active = self.active.lock();
+        *active = Some(active.map_or((now, now), |(first, _)| (first, now)));
+        drop(active);
         self.latencies.lock().record(us);
         self.window.lock().record(us);
     }
@@ -54,6 +60,13 @@ impl Meter {
             );
             last = now;
         }
+    }
+
+    /// From the first to the latest successful operation (zero before two).
+    pub fn active(&self) -> Duration {
+        self.active
+            .lock()
+            .map_or(Duration::ZERO, |(first, last)| last - first)
     }
 
     pub fn summary(&self, elapsed: Duration) -> Summary {

@@ -6,6 +6,11 @@
 //! requests, flushes, saves metadata, removes the abort and lock files and exits 0 — or exits
 //! 1 if that takes longer than `--shutdown-timeout-s`; a second signal exits at once.
 
+// The request path allocates per request (headers, ext fields); glibc's malloc was ~20% of the
+// broker's CPU under 64 concurrent senders (perf), mimalloc about a quarter of that.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 use rocketsim::broker::{Broker, BrokerConfig};
 use rocketsim::conf::{broker_config, describe_broker, Entry};

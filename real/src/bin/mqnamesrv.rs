@@ -2,6 +2,11 @@
 //! file sets `listenPort`. `-p` prints the effective configuration and exits. SIGTERM/SIGINT
 //! stop it (a second signal exits at once).
 
+// The request path allocates per request (headers, ext fields); glibc's malloc was ~20% of the
+// broker's CPU under 64 concurrent senders (perf), mimalloc about a quarter of that.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 use rocketsim::conf::{describe_namesrv, namesrv_config};
 use rocketsim::env::Net;
