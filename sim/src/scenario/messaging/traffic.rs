@@ -236,7 +236,8 @@ impl Driver {
             let at = self.world.now();
             ledger.acks.entry(self.index).or_default().push(at);
         }
-        ledger.oracle.send_ended(&key, outcome);
+        let at = self.world.now();
+        ledger.oracle.send_ended(&key, outcome, at);
     }
 }
 
