@@ -1,7 +1,8 @@
 //! Per-queue order under orderly consumption: within one consumer's tenure of a queue — a run
 //! of deliveries of that queue to that consumer not interrupted by a delivery to another
-//! consumer of the group, nor by a power loss of the queue's broker (which may bring back an
-//! older committed offset: redelivery, allowed) — offsets strictly increase. Checked for
+//! consumer of the group — offsets strictly increase. Once the queue's broker has lost power,
+//! going back is redelivery, not disorder: its committed offsets (`consumerOffset.json`, not
+//! synced on every commit) may revert at any later pull. Checked for
 //! orderly groups only
 //! (concurrent consumption promises no order). A violation: RocketMQ's orderly consumer
 //! locks the queue and hands its messages over one at a time.
@@ -17,15 +18,15 @@ use super::Findings;
 /// Order violations within tenures of the orderly groups.
 pub fn check(history: &History) -> Findings {
     let mut findings = Findings::default();
-    // (group, queue) → (consumer, last offset, when) of the current tenure.
-    let mut tenures: BTreeMap<(&str, &MessageQueue), (&str, i64, Duration)> = BTreeMap::new();
+    // (group, queue) → (consumer, last offset) of the current tenure.
+    let mut tenures: BTreeMap<(&str, &MessageQueue), (&str, i64)> = BTreeMap::new();
     for d in history.deliveries() {
         if !history.orderly.contains(&d.group) {
             continue;
         }
-        let previous = tenures.insert((&d.group, &d.queue), (&d.consumer, d.offset, d.at));
-        if let Some((holder, last, since)) = previous {
-            let restarted = history.power_lost_between(&d.queue.broker_name, since, d.at);
+        let previous = tenures.insert((&d.group, &d.queue), (&d.consumer, d.offset));
+        if let Some((holder, last)) = previous {
+            let restarted = history.power_lost_between(&d.queue.broker_name, Duration::ZERO, d.at);
             if holder == d.consumer && d.offset <= last && !restarted {
                 findings.push(format!(
                     "order: {}/{} got {} offset {} after offset {last} in one tenure",
