@@ -117,3 +117,51 @@ fn every_workload_declares_probes_its_scenario_files_can_reach() {
         );
     }
 }
+
+/// `rocketsim sweep` on `file` with `seeds`: its exit code and output.
+fn sweep(file: &Path, seeds: &str) -> (i32, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_rocketsim"))
+        .args([
+            "sweep",
+            &file.display().to_string(),
+            "--seeds",
+            seeds,
+            "--jobs",
+            "1",
+        ])
+        .output()
+        .expect("rocketsim runs");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    (output.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn a_sweep_that_never_reaches_a_declared_probe_exits_2_naming_it() {
+    // One seed steps the name server's clock one way only.
+    let (code, text) = sweep(&scenarios_dir().join("namesrv-expiry.toml"), "1..2");
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("NOT REACHED") && text.contains("clock_stepped_"),
+        "{text}"
+    );
+    let (code, text) = sweep(&scenarios_dir().join("namesrv-expiry.toml"), "1..12");
+    assert_eq!(code, 0, "{text}");
+}
+
+#[test]
+fn a_caught_canary_sweep_exits_0_and_an_uncaught_one_exits_1() {
+    let canary = scenarios_dir().join("canary-forgetful-consumer.toml");
+    let (code, text) = sweep(&canary, "1..2");
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("canary caught at seed 1"), "{text}");
+    // The same workload without its planted bug, still marked as a canary: nothing to catch.
+    let healthy = std::fs::read_to_string(&canary)
+        .expect("canary file")
+        .replace("plant_forget_one_in = 200", "plant_forget_one_in = 0");
+    let path = std::env::temp_dir().join(format!("rocketsim-uncaught-{}.toml", std::process::id()));
+    std::fs::write(&path, healthy).expect("temp scenario");
+    let (code, text) = sweep(&path, "1..2");
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("CANARY NOT CAUGHT"), "{text}");
+}
