@@ -12,6 +12,7 @@
 //! make two runs of a seed differ — ambient time, OS randomness, threads, `HashMap` order,
 //! task ids — is kept out of the code paths that reach the trace.
 
+pub mod check;
 pub mod disk;
 pub mod env;
 mod netstate;

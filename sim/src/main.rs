@@ -5,11 +5,13 @@
 
 use clap::{ArgAction, Parser, Subcommand};
 use rocketsim_sim::runner::{
-    self, Observer, RunOptions, RunReport, EXIT_NONDETERMINISM, EXIT_PASS, EXIT_USAGE,
+    self, Judgement, Observer, RunOptions, RunReport, EXIT_LIVENESS, EXIT_NONDETERMINISM,
+    EXIT_PASS, EXIT_SAFETY, EXIT_USAGE,
 };
-use rocketsim_sim::scenario::{self, Scenario};
+use rocketsim_sim::scenario::{self, Expect, Scenario};
 use rocketsim_sim::timeline::{self, Category};
 use rocketsim_sim::{first_divergence, TraceEvent};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -196,6 +198,10 @@ fn run(file: &Path, seed: u64, outputs: &Outputs) -> i32 {
     if !report.passed() {
         println!("reproduce: {}", reproduce_command(file, seed));
     }
+    println!("reached: {}", report.verdict.reached.join(" "));
+    if scenario.scenario.expect == Expect::Fail {
+        println!("canary: this scenario plants a bug; a sweep must catch it in some seed");
+    }
     println!("{}", report.final_line());
     report.exit_code()
 }
@@ -264,7 +270,16 @@ fn check_determinism(file: &Path, seed: u64) -> i32 {
         return EXIT_NONDETERMINISM;
     }
     println!("{} determinism=ok", first.final_line());
+    if scenario.scenario.expect == Expect::Fail && caught(&first) {
+        // A canary is checked for determinism here, not for its verdict.
+        return EXIT_PASS;
+    }
     first.exit_code()
+}
+
+/// Whether a run failed by a checker's violation (what a canary must produce), not a crash.
+fn caught(report: &RunReport) -> bool {
+    matches!(report.judgement, Judgement::Safety | Judgement::Liveness)
 }
 
 fn parse_seeds(text: &str) -> Option<std::ops::Range<u64>> {
@@ -293,9 +308,24 @@ fn scenario_files(path: &Path) -> Result<Vec<PathBuf>, String> {
 struct SweepRow {
     file: PathBuf,
     seeds: u64,
+    /// Unexpected failures (for a canary: crashes only).
     failed: Vec<(u64, i32, String)>,
     wall_secs: f64,
     virtual_secs: f64,
+    /// A canary: seeds whose violation caught its planted bug.
+    canary: Option<Vec<u64>>,
+    /// Declared probe → seeds that reached it (declared first, then any other reached).
+    reached: BTreeMap<String, u64>,
+    declared: Vec<&'static str>,
+}
+
+impl SweepRow {
+    fn missing_probes(&self) -> Vec<&'static str> {
+        let declared = self.declared.iter().copied();
+        declared
+            .filter(|p| self.reached.get(*p).copied().unwrap_or(0) == 0)
+            .collect()
+    }
 }
 
 fn sweep(path: &Path, seeds: &str, jobs: Option<usize>) -> i32 {
@@ -327,19 +357,77 @@ fn sweep(path: &Path, seeds: &str, jobs: Option<usize>) -> i32 {
         rows.push(sweep_one(file, &scenario, range.clone(), jobs));
     }
     print_table(&rows);
+    print_probes(&rows);
     let total: u64 = rows.iter().map(|r| r.seeds).sum();
     let failed: u64 = rows.iter().map(|r| r.failed.len() as u64).sum();
+    let caught: u64 = rows
+        .iter()
+        .flat_map(|r| &r.canary)
+        .map(|c| c.len() as u64)
+        .sum();
     let virtual_secs: f64 = rows.iter().map(|r| r.virtual_secs).sum();
     println!(
-        "seeds={total} passed={} failed={failed} wall_s={:.3} virtual_s={virtual_secs:.3}",
-        total - failed,
+        "seeds={total} passed={} failed={failed} canary_caught={caught} wall_s={:.3} virtual_s={virtual_secs:.3}",
+        total - failed - caught,
         started.elapsed().as_secs_f64()
     );
-    if failed > 0 {
-        1
-    } else {
-        EXIT_PASS
+    sweep_exit_code(&rows)
+}
+
+/// 1 if a seed failed unexpectedly or a canary went uncaught; else 2 if a declared probe was
+/// never reached; else 0.
+fn sweep_exit_code(rows: &[SweepRow]) -> i32 {
+    let mut code = EXIT_PASS;
+    for row in rows {
+        let missed = row.canary.as_ref().is_some_and(Vec::is_empty);
+        if missed {
+            println!(
+                "CANARY NOT CAUGHT: {}: no seed of {} failed; the checkers missed the planted bug",
+                row.file.display(),
+                row.seeds
+            );
+        }
+        if missed || !row.failed.is_empty() {
+            code = EXIT_SAFETY;
+        }
+        for probe in row.missing_probes() {
+            println!(
+                "NOT REACHED: {}: probe {probe} was declared but reached in none of {} seeds",
+                row.file.display(),
+                row.seeds
+            );
+            if code == EXIT_PASS {
+                code = EXIT_LIVENESS;
+            }
+        }
     }
+    code
+}
+
+fn print_probes(rows: &[SweepRow]) {
+    for row in rows
+        .iter()
+        .filter(|r| !r.reached.is_empty() || !r.declared.is_empty())
+    {
+        println!("reached in {} ({} seeds):", row.file.display(), row.seeds);
+        let mut names: Vec<&str> = row.declared.clone();
+        names.extend(
+            row.reached
+                .keys()
+                .map(String::as_str)
+                .filter(|p| !row.declared.contains(p)),
+        );
+        for name in names {
+            let count = row.reached.get(name).copied().unwrap_or(0);
+            let note = match (row.declared.contains(&name), count) {
+                (true, 0) => "  NOT REACHED",
+                (false, _) => "  (not declared)",
+                _ => "",
+            };
+            println!("    {name:<36} {count:>6}{note}");
+        }
+    }
+    println!();
 }
 
 fn sweep_one(
@@ -352,6 +440,9 @@ fn sweep_one(
     let next = AtomicU64::new(range.start);
     let done = AtomicU64::new(0);
     let results: Mutex<Vec<(u64, i32, f64, f64)>> = Mutex::new(Vec::new());
+    let canary = scenario.scenario.expect == Expect::Fail;
+    let caught_seeds: Mutex<Vec<u64>> = Mutex::new(Vec::new());
+    let reached: Mutex<BTreeMap<String, u64>> = Mutex::new(BTreeMap::new());
     let started = std::time::Instant::now();
     println!(
         "sweep {}: seeds {}..{} on {jobs} threads",
@@ -367,7 +458,27 @@ fn sweep_one(
                     return;
                 }
                 let report = runner::run_scenario(scenario, seed, false, false);
-                if !report.passed() {
+                {
+                    let mut reached = reached.lock().unwrap_or_else(|e| e.into_inner());
+                    for probe in &report.verdict.reached {
+                        *reached.entry(probe.clone()).or_default() += 1;
+                    }
+                }
+                if canary && caught(&report) {
+                    let why = report
+                        .violation_lines()
+                        .into_iter()
+                        .next()
+                        .unwrap_or_default();
+                    println!(
+                        "  seed {seed}: canary caught (exit {}): {why}",
+                        report.exit_code()
+                    );
+                    caught_seeds
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(seed);
+                } else if !report.passed() {
                     let why = report
                         .violation_lines()
                         .into_iter()
@@ -397,9 +508,11 @@ fn sweep_one(
         }
     });
     let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut caught_seeds = caught_seeds.into_inner().unwrap_or_else(|e| e.into_inner());
+    caught_seeds.sort();
     let mut failed: Vec<(u64, i32, String)> = results
         .iter()
-        .filter(|(_, code, _, _)| *code != EXIT_PASS)
+        .filter(|(seed, code, _, _)| *code != EXIT_PASS && !caught_seeds.contains(seed))
         .map(|&(seed, code, _, _)| (seed, code, reproduce_command(file, seed)))
         .collect();
     failed.sort();
@@ -409,6 +522,9 @@ fn sweep_one(
         failed,
         wall_secs: started.elapsed().as_secs_f64(),
         virtual_secs: results.iter().map(|r| r.3).sum(),
+        canary: canary.then_some(caught_seeds),
+        reached: reached.into_inner().unwrap_or_else(|e| e.into_inner()),
+        declared: scenario::reached::declared(scenario),
     }
 }
 
@@ -428,7 +544,7 @@ fn print_table(rows: &[SweepRow]) {
             "{:<40} {:>6} {:>6} {:>6} {:>9.2} {:>12.1} {:>9.0}x",
             row.file.display(),
             row.seeds,
-            row.seeds - row.failed.len() as u64,
+            row.seeds - row.failed.len() as u64 - row.canary.as_ref().map_or(0, |c| c.len() as u64),
             row.failed.len(),
             row.wall_secs,
             row.virtual_secs,
@@ -436,6 +552,16 @@ fn print_table(rows: &[SweepRow]) {
         );
         for (seed, code, command) in &row.failed {
             println!("    seed {seed} exit {code}: {command}");
+        }
+        match row.canary.as_deref() {
+            Some([first, ..]) => println!(
+                "    canary caught at seed {first} ({} of {} seeds): {}",
+                row.canary.as_ref().map_or(0, Vec::len),
+                row.seeds,
+                reproduce_command(&row.file, *first)
+            ),
+            Some([]) => println!("    canary NOT caught in {} seeds", row.seeds),
+            None => {}
         }
     }
     println!();

@@ -3,7 +3,7 @@
 use super::messaging::broker_death::BrokerDeathOptions;
 use super::messaging::consumer_crash::ConsumerCrashOptions;
 use super::messaging::namesrv_all_down::NamesrvAllDownOptions;
-use super::messaging::steady_state::SteadyStateOptions;
+use super::messaging::steady_state::{Flush, SteadyStateOptions};
 use super::namesrv_expiry::NamesrvExpiryOptions;
 use super::namesrv_failover::NamesrvFailoverOptions;
 use serde::{Deserialize, Serialize};
@@ -56,6 +56,21 @@ pub struct Header {
     pub safety_s: u64,
     /// Bound on the liveness phase (everything healed), in virtual seconds.
     pub liveness_s: u64,
+    /// What a sweep expects: `pass` (the default), or `fail` for a canary — a scenario with a
+    /// planted bug that some seed of every sweep must catch.
+    #[serde(default)]
+    pub expect: Expect,
+}
+
+/// The verdict a scenario expects.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Expect {
+    /// Every seed passes.
+    #[default]
+    Pass,
+    /// A canary: some seed of the sweep fails with a violation.
+    Fail,
 }
 
 /// Built-in workloads.
@@ -312,14 +327,34 @@ fn validate_messaging(scenario: &Scenario) -> Result<(), (String, String)> {
             "namesrv_all_down.kill_after_s",
             scenario.namesrv_all_down.kill_after_s,
         ),
+        (
+            "steady_state.power_loss_after_s",
+            scenario.steady_state.power_loss_after_s,
+        ),
+        (
+            "steady_state.power_loss_down_s",
+            scenario.steady_state.power_loss_down_s,
+        ),
+        (
+            "steady_state.fsync_latency_ms",
+            scenario.steady_state.fsync_latency_ms,
+        ),
     ];
     for (key, [low, high]) in ranges {
         if low > high {
             return Err((key.into(), "low bound above high bound".into()));
         }
     }
+    let steady = &scenario.steady_state;
+    if steady.plant_ack_before_sync && steady.flush != Flush::Sync {
+        let problem = "the planted ack-before-sync bug needs flush = \"SYNC_FLUSH\"";
+        return Err(("steady_state.plant_ack_before_sync".into(), problem.into()));
+    }
     let header = &scenario.scenario;
     let needed = match header.workload {
+        Workload::SteadyState if steady.power_loss_one_in > 0 => {
+            steady.power_loss_after_s[1] + steady.power_loss_down_s[1] + 1
+        }
         Workload::ConsumerCrash => scenario.consumer_crash.kill_after_s[1] + 1,
         Workload::BrokerDeath => {
             scenario.broker_death.kill_after_s[1] + scenario.broker_death.route_bound_s + 5

@@ -13,10 +13,11 @@ pub mod namesrv_expiry;
 pub mod namesrv_failover;
 pub mod namesrv_support;
 mod ping_pong;
+pub mod reached;
 mod verdict;
 
 pub use file::{
-    load, node_names, FaultAction, FaultStep, RpcOptions, Scenario, ScenarioError, Workload,
+    load, node_names, Expect, FaultAction, FaultStep, RpcOptions, Scenario, ScenarioError, Workload,
 };
 pub use ping_pong::run_ping_pong;
 pub use verdict::{Verdict, VIOLATIONS_KEPT};

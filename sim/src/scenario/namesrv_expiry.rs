@@ -26,9 +26,7 @@ use crate::{NodeId, World};
 use rocketsim::namesrv::NamesrvConfig;
 
 const BROKER: &str = "broker-a";
-/// The guarantee checked, independent of how the name server under test is configured.
-const EXPIRY_MIN: Duration = Duration::from_secs(120);
-const EXPIRY_MAX: Duration = Duration::from_secs(130);
+use crate::check::route_expiry::{self, Probe, EXPIRY_MAX, EXPIRY_MIN};
 
 /// The `[namesrv_expiry]` table.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -68,14 +66,6 @@ impl Default for NamesrvExpiryOptions {
             namesrv_scan_s: 10,
         }
     }
-}
-
-/// One probe: when it was sent, when answered, and whether the broker was routed.
-#[derive(Clone, Copy, Debug)]
-struct Probe {
-    sent: Duration,
-    answered: Duration,
-    routed: bool,
 }
 
 struct Cast {
@@ -182,6 +172,10 @@ pub async fn run(world: World, options: &NamesrvExpiryOptions) -> ScenarioResult
     probe_until(&cast, &mut probes, &mut last_reg, step_at, options).await;
     world.clock_step(cast.namesrv, step_ms);
     result.figure("namesrv_clock_step_ms", step_ms);
+    result.reached(match step_ms < 0 {
+        true => "clock_stepped_backwards",
+        false => "clock_stepped_forwards",
+    });
     // `L` was sampled when the broker died. Should a registration already on the wire still
     // land afterwards, the bound counts from it: keep probing until `L + 160 s` for the
     // latest `L` (the figure `registration_landed_after_kill_ms` says when that happened).
@@ -251,33 +245,15 @@ async fn probe_until(
     }
 }
 
-/// The two safety properties, and the figure of when the route went.
+/// The route-expiry checker's findings, and the figure of when the route went.
 fn check_expiry(probes: &[Probe], last: Duration, result: &mut ScenarioResult) {
-    let ms = |d: Duration| d.as_millis();
-    for probe in probes
-        .iter()
-        .filter(|p| p.answered < last + EXPIRY_MIN && !p.routed)
-    {
-        result.violations_safety.push(format!(
-            "route gone early: a probe answered {} ms after the last registration did not route the broker (bound {} ms)",
-            ms(probe.answered - last),
-            ms(EXPIRY_MIN)
-        ));
-    }
-    for probe in probes
-        .iter()
-        .filter(|p| p.sent >= last + EXPIRY_MAX && p.routed)
-    {
-        result.violations_safety.push(format!(
-            "route gone late: a probe sent {} ms after the last registration still routed the broker (bound {} ms)",
-            ms(probe.sent - last),
-            ms(EXPIRY_MAX)
-        ));
-    }
-    result.violations_safety.truncate(10);
-    let gone = probes.iter().find(|p| p.sent > last && !p.routed);
+    let (findings, gone) = route_expiry::check(probes, last);
+    result.violations_safety.extend(findings.kept);
     match gone {
-        Some(probe) => result.figure("gone_after_ms", ms(probe.sent - last)),
+        Some(after) => {
+            result.figure("gone_after_ms", after.as_millis());
+            result.reached("route_expired");
+        }
         None => result
             .violations_liveness
             .push("the broker was never removed".into()),
@@ -306,6 +282,7 @@ async fn restart(
         return;
     };
     result.figure("reappeared_after_ms", (back - restarted).as_millis());
+    result.reached("broker_rerouted_after_restart");
     let until = world.now() + Duration::from_secs(options.watch_after_restart_s);
     while world.now() < until {
         let answer = ask_route(&cast.probe, cast.ns_addr, Duration::from_secs(3)).await;

@@ -192,6 +192,9 @@ pub async fn run(world: World, options: &NamesrvFailoverOptions) -> ScenarioResu
     judge(&log.lock(), &mut result);
     result.figure("victim", format!("namesrv-{}", victim + 1));
     result.figure("clogged", clogged);
+    if clogged {
+        result.reached("namesrv_killed_behind_clog");
+    }
     result.figure("period_s", period.as_secs());
     world.heal();
     world.restart(ns_nodes[victim]);
@@ -284,5 +287,8 @@ fn judge(log: &[Query], result: &mut ScenarioResult) {
     let slowest = log.iter().map(|q| q.took).max().unwrap_or_default();
     result.figure("queries", log.len());
     result.figure("failovers", failovers);
+    if failovers > 0 {
+        result.reached("client_failed_over");
+    }
     result.figure("slowest_query_ms", slowest.as_millis());
 }

@@ -27,11 +27,18 @@ pub struct ScenarioResult {
     pub violations_safety: Vec<String>,
     pub violations_liveness: Vec<String>,
     pub figures: Vec<(String, String)>,
+    /// "Sometimes" probes this run reached (see `scenario::reached`).
+    pub reached: std::collections::BTreeSet<String>,
 }
 
 impl ScenarioResult {
     pub fn figure(&mut self, key: &str, value: impl ToString) {
         self.figures.push((key.to_string(), value.to_string()));
+    }
+
+    /// Marks the "sometimes" probe `probe` as reached in this run.
+    pub fn reached(&mut self, probe: &str) {
+        self.reached.insert(probe.to_string());
     }
 
     /// A figure by key (the last one written).

@@ -16,6 +16,8 @@ pub struct Verdict {
     pub liveness_total: u64,
     /// Workload figures for the final line, in print order (`key=value`).
     pub figures: Vec<(String, String)>,
+    /// The "sometimes" probes the run reached, in name order.
+    pub reached: Vec<String>,
 }
 
 impl Verdict {
@@ -51,6 +53,7 @@ impl From<super::namesrv_support::ScenarioResult> for Verdict {
             verdict.liveness(violation);
         }
         verdict.figures = result.figures;
+        verdict.reached = result.reached.into_iter().collect();
         verdict
     }
 }

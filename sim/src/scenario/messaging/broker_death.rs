@@ -29,13 +29,15 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::cluster::ClusterSpec;
+use super::cluster::{ClusterSpec, StoreSpec};
 use super::consumers::GroupSpec;
 use super::stage::{Stage, StageSpec};
 use super::traffic::{longest_gap, TrafficOptions};
 use super::Phases;
+use crate::check::{Configuration, FaultKind};
 use crate::scenario::namesrv_support::{Draw, ScenarioResult};
 use crate::World;
+use rocketsim::store::FlushMode;
 
 /// The group.
 pub const GROUP: &str = "CG-broker-death";
@@ -92,6 +94,7 @@ pub async fn run(world: World, options: &BrokerDeathOptions, phases: Phases) -> 
             brokers: 2,
             queues: options.queues,
             producers: 2,
+            store: StoreSpec::default(),
         },
         consumer_nodes: 2,
         groups: vec![GroupSpec {
@@ -103,6 +106,8 @@ pub async fn run(world: World, options: &BrokerDeathOptions, phases: Phases) -> 
         consume_delay_ms: options.consume_delay_ms,
         latency_fault,
         plant_forget_one_in: 0,
+        guarantees: Configuration::new(FlushMode::Async, &[FaultKind::BrokerGoneForGood]),
+        exactly_once: false,
     };
     let stage = Stage::start(&world, spec, &mut result).await;
     let kill_after = draw.between(options.kill_after_s[0], options.kill_after_s[1]);
@@ -136,6 +141,11 @@ pub async fn run(world: World, options: &BrokerDeathOptions, phases: Phases) -> 
             route_gone = Some(world.now() - died);
         }
         world.sleep(Duration::from_secs(1)).await;
+    }
+    match (route_gone.is_some(), clogged) {
+        (true, true) => result.reached("route_expired"),
+        (true, false) => result.reached("route_dropped_on_close"),
+        (false, _) => {}
     }
     match route_gone {
         Some(gone) => result.figure("route_gone_ms", gone.as_millis()),

@@ -19,10 +19,10 @@ use rocketsim::namesrv::NamesrvConfig;
 use rocketsim::protocol::header::CreateTopicHeader;
 use rocketsim::protocol::{RemotingCommand, RequestCode, ResponseCode};
 use rocketsim::remoting::Client;
-use rocketsim::store::StoreConfig;
+use rocketsim::store::{FlushMode, StoreConfig};
 
 use super::super::namesrv_support::{add_namesrv, ask_route, client_on, ip, Answer, NAMESRV_PORT};
-use crate::{NodeId, SimEnv, World};
+use crate::{DiskFaults, NodeId, SimEnv, World};
 
 /// The topic of every messaging scenario (the name-server scenarios' topic).
 pub use super::super::namesrv_support::TOPIC;
@@ -38,6 +38,29 @@ pub struct ClusterSpec {
     pub brokers: u8,
     pub queues: i32,
     pub producers: u8,
+    /// How every broker stores messages.
+    pub store: StoreSpec,
+}
+
+/// The brokers' flush mode, disk latency and planted store defects.
+#[derive(Clone, Debug)]
+pub struct StoreSpec {
+    pub flush: FlushMode,
+    /// Each fsync sleeps a virtual duration drawn from this range (ms); `[0, 0]`: none.
+    pub fsync_latency_ms: [u64; 2],
+    /// Planted bug for canaries: SYNC_FLUSH puts acknowledged before their sync
+    /// (`StoreConfig::ack_before_sync_for_tests`).
+    pub plant_ack_before_sync: bool,
+}
+
+impl Default for StoreSpec {
+    fn default() -> Self {
+        StoreSpec {
+            flush: FlushMode::Async,
+            fsync_latency_ms: [0, 0],
+            plant_ack_before_sync: false,
+        }
+    }
 }
 
 /// The built cluster.
@@ -70,15 +93,32 @@ fn small_store(derived: StoreConfig) -> StoreConfig {
     small
 }
 
+/// `small_store` with the canary's planted bug: SYNC_FLUSH acks before the sync.
+fn small_store_ack_before_sync(derived: StoreConfig) -> StoreConfig {
+    let mut small = small_store(derived);
+    small.ack_before_sync_for_tests = true;
+    small
+}
+
 /// Adds a node whose process runs a broker master of group `name` at `ip:10911`.
-fn add_broker(world: &World, name: &str, ip: IpAddr, namesrvs: Vec<SocketAddr>) -> NodeId {
+fn add_broker(
+    world: &World,
+    name: &str,
+    ip: IpAddr,
+    namesrvs: Vec<SocketAddr>,
+    store: &StoreSpec,
+) -> NodeId {
     let mut config = BrokerConfig::new(name, PathBuf::from("/store"));
+    config.flush_disk_type = store.flush;
     config.broker_ip1 = ip;
     config.listen_port = BROKER_PORT;
     config.namesrv_addr = namesrvs;
     config.max_message_size = BODY_BYTES_MAX;
-    config.store_tweak = Some(small_store);
-    world.add_node(name, ip, move |env| {
+    config.store_tweak = Some(match store.plant_ack_before_sync {
+        true => small_store_ack_before_sync,
+        false => small_store,
+    });
+    let node = world.add_node(name, ip, move |env| {
         let config = config.clone();
         async move {
             let addr = SocketAddr::new(config.broker_ip1, BROKER_PORT);
@@ -91,7 +131,17 @@ fn add_broker(world: &World, name: &str, ip: IpAddr, namesrvs: Vec<SocketAddr>) 
             std::future::pending::<()>().await;
             drop(broker);
         }
-    })
+    });
+    if store.fsync_latency_ms != [0, 0] {
+        let [low, high] = store.fsync_latency_ms;
+        let faults = DiskFaults {
+            enabled: true,
+            fsync_latency_ms: (low, high),
+            ..DiskFaults::default()
+        };
+        world.set_disk_faults(node, faults);
+    }
+    node
 }
 
 impl Cluster {
@@ -116,7 +166,13 @@ impl Cluster {
         for i in 0..spec.brokers {
             let name = broker_name(i.into());
             let addr = ip(11 + i);
-            brokers.push(add_broker(world, &name, addr, namesrv_addrs.clone()));
+            brokers.push(add_broker(
+                world,
+                &name,
+                addr,
+                namesrv_addrs.clone(),
+                &spec.store,
+            ));
             broker_names.push(name);
             broker_addrs.push(SocketAddr::new(addr, BROKER_PORT));
         }

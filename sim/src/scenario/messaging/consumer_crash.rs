@@ -15,13 +15,15 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::cluster::ClusterSpec;
+use super::cluster::{ClusterSpec, StoreSpec};
 use super::consumers::GroupSpec;
 use super::stage::{Stage, StageSpec};
 use super::traffic::TrafficOptions;
 use super::Phases;
+use crate::check::Configuration;
 use crate::scenario::namesrv_support::{Draw, ScenarioResult};
 use crate::World;
+use rocketsim::store::FlushMode;
 
 /// The group.
 pub const GROUP: &str = "CG-crash";
@@ -70,6 +72,7 @@ pub async fn run(world: World, options: &ConsumerCrashOptions, phases: Phases) -
             brokers: 2,
             queues: options.queues,
             producers: 2,
+            store: StoreSpec::default(),
         },
         consumer_nodes: 3,
         groups: vec![GroupSpec {
@@ -81,6 +84,8 @@ pub async fn run(world: World, options: &ConsumerCrashOptions, phases: Phases) -
         consume_delay_ms: options.consume_delay_ms,
         latency_fault: false,
         plant_forget_one_in: 0,
+        guarantees: Configuration::new(FlushMode::Async, &[]),
+        exactly_once: false,
     };
     let stage = Stage::start(&world, spec, &mut result).await;
     let queues = (options.queues as usize) * stage.cluster.brokers.len();
@@ -102,6 +107,9 @@ pub async fn run(world: World, options: &ConsumerCrashOptions, phases: Phases) -
         "victim_consumed_before_kill",
         consumed_before.get(&victim_name).copied().unwrap_or(0),
     );
+    if !held.is_empty() && consumed_before.get(&victim_name).is_some_and(|&n| n > 0) {
+        result.reached("consumer_killed_mid_stream");
+    }
     let killed_at = world.now();
     world.kill(stage.consumers.nodes[victim]);
 
@@ -128,9 +136,13 @@ pub async fn run(world: World, options: &ConsumerCrashOptions, phases: Phases) -
         if !restarted && restart_at.is_some_and(|at| now >= at) {
             world.restart(stage.consumers.nodes[victim]);
             restarted = true;
+            result.reached("consumer_restarted");
             result.figure("restarted_after_s", restart_after.unwrap_or(0));
         }
         world.sleep(Duration::from_millis(250)).await;
+    }
+    if taken_over.is_some() {
+        result.reached("rebalance_moved_queue");
     }
     match taken_over {
         Some(took) if took <= bound => result.figure("takeover_ms", took.as_millis()),

@@ -13,13 +13,15 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::cluster::ClusterSpec;
+use super::cluster::{ClusterSpec, StoreSpec};
 use super::consumers::GroupSpec;
 use super::stage::{Stage, StageSpec};
 use super::traffic::{longest_gap, TrafficOptions};
 use super::Phases;
+use crate::check::Configuration;
 use crate::scenario::namesrv_support::{Draw, ScenarioResult};
 use crate::World;
+use rocketsim::store::FlushMode;
 
 /// The group.
 pub const GROUP: &str = "CG-namesrv-down";
@@ -69,6 +71,7 @@ pub async fn run(world: World, options: &NamesrvAllDownOptions, phases: Phases) 
             brokers: 2,
             queues: options.queues,
             producers: 2,
+            store: StoreSpec::default(),
         },
         consumer_nodes: 2,
         groups: vec![GroupSpec {
@@ -80,6 +83,8 @@ pub async fn run(world: World, options: &NamesrvAllDownOptions, phases: Phases) 
         consume_delay_ms: options.consume_delay_ms,
         latency_fault: false,
         plant_forget_one_in: 0,
+        guarantees: Configuration::new(FlushMode::Async, &[]),
+        exactly_once: false,
     };
     let stage = Stage::start(&world, spec, &mut result).await;
     let kill_after = draw.between(options.kill_after_s[0], options.kill_after_s[1]);
@@ -91,6 +96,15 @@ pub async fn run(world: World, options: &NamesrvAllDownOptions, phases: Phases) 
     }
     world.sleep(Duration::from_secs(options.down_s)).await;
     let up_at = world.now();
+    let acked_while_down = stage
+        .ledger
+        .lock()
+        .acks
+        .values()
+        .any(|acks| acks.iter().any(|&t| t > down_at && t <= up_at));
+    if acked_while_down {
+        result.reached("traffic_while_namesrvs_down");
+    }
     check_stalls(&stage, down_at, up_at, options, &mut result);
     for &node in &stage.cluster.namesrvs {
         world.restart(node);
@@ -103,6 +117,9 @@ pub async fn run(world: World, options: &NamesrvAllDownOptions, phases: Phases) 
             break;
         }
         world.sleep(Duration::from_millis(500)).await;
+    }
+    if rerouted.is_some() {
+        result.reached("routes_rebuilt_after_restart");
     }
     match rerouted {
         Some(took) => result.figure("rerouted_ms", took.as_millis()),

@@ -11,6 +11,7 @@ use super::cluster::{Cluster, ClusterSpec};
 use super::consumers::{Consumers, GroupSpec};
 use super::oracle::Oracle;
 use super::traffic::{Ledger, Producers, SharedLedger, TrafficOptions};
+use crate::check::{Configuration, FaultKind};
 use crate::scenario::namesrv_support::ScenarioResult;
 use crate::World;
 
@@ -27,6 +28,10 @@ pub struct Stage {
     pub groups: Vec<GroupSpec>,
     /// Virtual time traffic started.
     pub traffic_from: Duration,
+    /// What the guarantee matrix allows in this configuration.
+    pub guarantees: Configuration,
+    /// Duplicates are violations (a fault-free run that demands exactly-once).
+    pub exactly_once: bool,
 }
 
 /// What to stage.
@@ -40,6 +45,10 @@ pub struct StageSpec<'a> {
     pub latency_fault: bool,
     /// Planted bug for canaries (0: off): consumers forget one delivery in this many.
     pub plant_forget_one_in: u64,
+    /// What the guarantee matrix allows in this configuration.
+    pub guarantees: Configuration,
+    /// Duplicates are violations.
+    pub exactly_once: bool,
 }
 
 impl Stage {
@@ -73,6 +82,8 @@ impl Stage {
             producers: Producers::default(),
             groups: spec.groups,
             traffic_from: Duration::ZERO,
+            guarantees: spec.guarantees,
+            exactly_once: spec.exactly_once,
         };
         while !stage.groups_cover(queues, &[]) {
             if world.now() - started > SETTLE_LIMIT {
@@ -130,13 +141,24 @@ impl Stage {
         self.groups.iter().map(|g| g.name.as_str()).collect()
     }
 
-    /// The oracle's findings: violations into `result`, the standard figures first.
+    /// The checkers' findings: violations into `result`, the standard figures first.
     pub fn judge(&self, dead_brokers: &[&str], result: &mut ScenarioResult) {
         let mut ledger = self.ledger.lock();
         ledger.rates.flush(&self.world);
-        let j = ledger.oracle.judge(&self.group_names(), dead_brokers);
-        let (violations, _) = ledger.oracle.violations();
-        result.violations_safety.extend(violations.iter().cloned());
+        let groups = self.group_names();
+        let config = &self.guarantees;
+        let j = ledger
+            .oracle
+            .judge(&groups, config, dead_brokers, self.exactly_once);
+        result
+            .violations_safety
+            .extend(j.safety.kept.iter().cloned());
+        if j.safety.total > j.safety.kept.len() as u64 {
+            let more = j.safety.total - j.safety.kept.len() as u64;
+            result
+                .violations_safety
+                .push(format!("… and {more} more safety violations"));
+        }
         result
             .violations_liveness
             .extend(j.lost_examples.iter().cloned());
@@ -163,8 +185,12 @@ impl Stage {
         standard.figure("recovered", j.recovered);
         standard.figure("sync_sends", ledger.sync_sends);
         standard.figure("ordered_sends", ledger.ordered_sends);
-        if !dead_brokers.is_empty() {
-            standard.figure("lost_with_broker", j.lost_with_broker);
+        for name in config.reported_figures() {
+            let n = j.lost_reported.get(name).copied().unwrap_or(0);
+            standard.figure(name, n);
+        }
+        if config.faults.contains(&FaultKind::PowerLoss) {
+            standard.figure("offsets_reused", j.offsets_reused);
         }
         standard.figures.append(&mut result.figures);
         result.figures = standard.figures;

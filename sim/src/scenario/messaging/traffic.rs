@@ -242,7 +242,8 @@ impl Driver {
             ledger.acks.entry(self.index).or_default().push(at);
             ledger.rates.count(&self.world, at, Count::Acked, 1);
         }
-        ledger.oracle.send_ended(&key, outcome);
+        let at = self.world.now();
+        ledger.oracle.send_ended(&key, outcome, at);
     }
 }
 

@@ -1,0 +1,173 @@
+//! The records the checkers judge: what producers were told and what consumers got, in the
+//! order it happened, plus the faults that explain a loss. Written by the messaging oracle
+//! (`scenario/messaging/oracle.rs`), read by every checker; nothing here draws randomness or
+//! does I/O.
+//!
+//! Sends are classified by what the producer was told:
+//! * **acked** — a `SendResult` with `SEND_OK`: the message is stored at the result's
+//!   (queue, offset);
+//! * **failed** — the send was refused before any attempt could store it (no route, invalid,
+//!   producer not running), or the one attempt of an ordered send was refused by the broker;
+//! * **indeterminate** — everything else: timeouts, closed connections, a retried send whose
+//!   last error says nothing about earlier attempts, and the stored-but-not-OK statuses
+//!   (FLUSH_DISK_TIMEOUT, FLUSH_SLAVE_TIMEOUT, SLAVE_NOT_AVAILABLE mean *stored on the master*,
+//!   never "not sent" — OpenChaos got that wrong). An indeterminate message may show up, or not.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use rocketsim::protocol::body::MessageQueue;
+
+/// How a send ended, as the producer saw it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// SEND_OK at (queue, offset).
+    Acked { queue: MessageQueue, offset: i64 },
+    /// Cannot have been stored.
+    Failed { why: String },
+    /// May have been stored.
+    Indeterminate { why: String },
+}
+
+/// One send.
+#[derive(Clone, Debug)]
+pub struct SendRecord {
+    pub producer: u32,
+    /// Virtual time the send started.
+    pub sent_at: Duration,
+    pub body_hash: u64,
+    /// `None` while the send is in flight.
+    pub outcome: Option<SendOutcome>,
+    /// Virtual time the outcome came back.
+    pub ended_at: Option<Duration>,
+}
+
+/// One delivery to one consumer.
+#[derive(Clone, Debug)]
+pub struct Delivery {
+    pub group: String,
+    pub consumer: String,
+    pub queue: MessageQueue,
+    pub offset: i64,
+    pub key: String,
+    pub body_hash: u64,
+    pub at: Duration,
+}
+
+/// A (queue, offset) claimed for a message: by an ack or by a delivery.
+#[derive(Clone, Debug)]
+pub enum Event {
+    /// A producer was told `key` is stored at (queue, offset).
+    Acked {
+        key: String,
+        producer: u32,
+        queue: MessageQueue,
+        offset: i64,
+        at: Duration,
+    },
+    /// A consumer got a message.
+    Delivered(Delivery),
+}
+
+/// Everything observed in one run.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    /// Every send, by UNIQ_KEY.
+    pub sends: BTreeMap<String, SendRecord>,
+    /// Acks and deliveries in the order they happened.
+    pub events: Vec<Event>,
+    /// Groups consuming orderly (their per-queue order is checked).
+    pub orderly: BTreeSet<String>,
+    /// Broker name → virtual times its machine lost power.
+    pub power_losses: BTreeMap<String, Vec<Duration>>,
+}
+
+impl History {
+    /// The deliveries, in order.
+    pub fn deliveries(&self) -> impl Iterator<Item = &Delivery> {
+        self.events.iter().filter_map(|e| match e {
+            Event::Delivered(d) => Some(d),
+            Event::Acked { .. } => None,
+        })
+    }
+
+    /// Whether `broker` lost power in `(after, until]`.
+    pub fn power_lost_between(&self, broker: &str, after: Duration, until: Duration) -> bool {
+        self.power_losses
+            .get(broker)
+            .is_some_and(|times| times.iter().any(|&t| t > after && t <= until))
+    }
+}
+
+/// `broker-a:3`.
+pub fn show(queue: &MessageQueue) -> String {
+    format!("{}:{}", queue.broker_name, queue.queue_id)
+}
+
+#[cfg(test)]
+pub(crate) mod fixtures {
+    //! Hand-made records for the checkers' unit tests.
+    use super::*;
+
+    pub fn queue(id: i32) -> MessageQueue {
+        MessageQueue {
+            broker_name: "broker-a".into(),
+            queue_id: id,
+            topic: "T".into(),
+        }
+    }
+
+    pub fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    /// Records a send of `key` (body hash 7) by producer 1 at `at` ms with `outcome`.
+    pub fn send(h: &mut History, key: &str, at: u64, outcome: Option<SendOutcome>) {
+        if let Some(SendOutcome::Acked { queue, offset }) = &outcome {
+            h.events.push(Event::Acked {
+                key: key.into(),
+                producer: 1,
+                queue: queue.clone(),
+                offset: *offset,
+                at: ms(at + 1),
+            });
+        }
+        let record = SendRecord {
+            producer: 1,
+            sent_at: ms(at),
+            body_hash: 7,
+            ended_at: outcome.as_ref().map(|_| ms(at + 1)),
+            outcome,
+        };
+        h.sends.insert(key.into(), record);
+    }
+
+    /// An ack of `key` at (queue 0, `offset`), sent at `at` ms.
+    pub fn acked(h: &mut History, key: &str, offset: i64, at: u64) {
+        let outcome = SendOutcome::Acked {
+            queue: queue(0),
+            offset,
+        };
+        send(h, key, at, Some(outcome));
+    }
+
+    /// A delivery of `key` (body hash `hash`) at (queue 0, `offset`) to `group`/`consumer`.
+    pub fn deliver(
+        h: &mut History,
+        group: &str,
+        consumer: &str,
+        offset: i64,
+        key: &str,
+        hash: u64,
+    ) {
+        h.events.push(Event::Delivered(Delivery {
+            group: group.into(),
+            consumer: consumer.into(),
+            queue: queue(0),
+            offset,
+            key: key.into(),
+            body_hash: hash,
+            at: ms(1_000),
+        }));
+    }
+}

@@ -1,0 +1,148 @@
+//! Acknowledged and lost (Jepsen's "lost"): after the drain, an acked message that never
+//! reached a group that should get it — counted once per (message, group). Judged at the end,
+//! as a liveness finding: the healed cluster must deliver everything acked.
+//!
+//! The guarantee matrix decides which losses are allowed: what happened to the message's
+//! broker after the ack explains the loss — gone for good (`lost_with_broker`), a power loss
+//! (`lost_unflushed` under ASYNC_FLUSH, a violation under SYNC_FLUSH) — and a loss nothing
+//! explains is always a violation.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::history::{History, SendOutcome, SendRecord};
+use super::matrix::{Claim, Configuration, FaultKind};
+use super::KEPT;
+
+/// What the checker found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Lost {
+    /// Losses that are violations.
+    pub lost: u64,
+    /// Losses the matrix allows, by figure name.
+    pub reported: BTreeMap<&'static str, u64>,
+    /// The first violating losses, described.
+    pub examples: Vec<String>,
+}
+
+/// Acked messages missing from `groups`; `dead_brokers` never came back.
+pub fn check(
+    history: &History,
+    groups: &[&str],
+    config: &Configuration,
+    dead_brokers: &[&str],
+) -> Lost {
+    let mut got: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for d in history.deliveries() {
+        got.entry(&d.group).or_default().insert(&d.key);
+    }
+    let mut report = Lost::default();
+    for (key, send) in &history.sends {
+        let Some(SendOutcome::Acked { queue, .. }) = &send.outcome else {
+            continue;
+        };
+        let broker = queue.broker_name.as_str();
+        for group in groups {
+            if got
+                .get(group)
+                .is_some_and(|keys| keys.contains(key.as_str()))
+            {
+                continue;
+            }
+            let fault = explain(history, broker, send, dead_brokers);
+            match config.loss(fault) {
+                Claim::Reported(figure) => *report.reported.entry(figure).or_default() += 1,
+                Claim::Violation => {
+                    report.lost += 1;
+                    if report.examples.len() < KEPT {
+                        report.examples.push(format!(
+                            "lost: {key} (producer {}, sent at {} ms, {:?}) never reached group {group}",
+                            send.producer,
+                            send.sent_at.as_millis(),
+                            send.outcome
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    report
+}
+
+/// The fault that befell `broker` after it acked `send`, if any.
+fn explain(
+    history: &History,
+    broker: &str,
+    send: &SendRecord,
+    dead_brokers: &[&str],
+) -> Option<FaultKind> {
+    if dead_brokers.contains(&broker) {
+        return Some(FaultKind::BrokerGoneForGood);
+    }
+    let acked_at = send.ended_at.unwrap_or(send.sent_at);
+    history
+        .power_lost_between(broker, acked_at, std::time::Duration::MAX)
+        .then_some(FaultKind::PowerLoss)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::history::fixtures::*;
+    use super::*;
+    use rocketsim::store::FlushMode;
+
+    #[test]
+    fn everything_delivered_to_every_group_passes() {
+        let mut h = History::default();
+        acked(&mut h, "A", 0, 0);
+        deliver(&mut h, "G", "c1", 0, "A", 7);
+        deliver(&mut h, "H", "c1", 0, "A", 7);
+        let config = Configuration::new(FlushMode::Sync, &[]);
+        assert_eq!(check(&h, &["G", "H"], &config, &[]), Lost::default());
+    }
+
+    #[test]
+    fn a_missing_group_is_a_loss() {
+        let mut h = History::default();
+        acked(&mut h, "A", 0, 0);
+        deliver(&mut h, "G", "c1", 0, "A", 7);
+        let config = Configuration::new(FlushMode::Async, &[]);
+        let lost = check(&h, &["G", "H"], &config, &[]);
+        assert_eq!(lost.lost, 1);
+        assert!(lost.examples[0].starts_with("lost: A (producer 1"));
+        assert!(lost.examples[0].ends_with("never reached group H"));
+    }
+
+    #[test]
+    fn the_matrix_decides_power_loss_and_dead_brokers() {
+        let mut h = History::default();
+        acked(&mut h, "A", 0, 0); // acked at 1 ms
+        acked(&mut h, "B", 1, 100); // acked at 101 ms, after the power loss
+        h.power_losses.insert("broker-a".into(), vec![ms(50)]);
+        let faults = [FaultKind::PowerLoss];
+        let sync = check(
+            &h,
+            &["G"],
+            &Configuration::new(FlushMode::Sync, &faults),
+            &[],
+        );
+        assert_eq!(sync.lost, 2);
+        let async_ = check(
+            &h,
+            &["G"],
+            &Configuration::new(FlushMode::Async, &faults),
+            &[],
+        );
+        assert_eq!(async_.lost, 1, "B was acked after the power loss");
+        assert_eq!(async_.reported.get("lost_unflushed"), Some(&1));
+        let dead = check(
+            &h,
+            &["G"],
+            &Configuration::new(FlushMode::Sync, &[]),
+            &["broker-a"],
+        );
+        assert_eq!(
+            (dead.lost, dead.reported.get("lost_with_broker")),
+            (0, Some(&2))
+        );
+    }
+}

@@ -1,0 +1,107 @@
+//! The checkers: one property per file, each a pure function over recorded history (no
+//! randomness, no I/O), judged against the guarantee matrix (`matrix`). The messaging oracle
+//! (`scenario/messaging/oracle.rs`) records `history::History`; the name-server expiry
+//! scenario records route probes.
+//!
+//! | checker | property | a finding is… |
+//! |---|---|---|
+//! | `lost` | an acked message reaches every group that should get it, after the drain | a liveness violation, unless the matrix excuses its broker's fault: ASYNC_FLUSH + power loss → `lost_unflushed`, broker gone for good → `lost_with_broker` (reported); SYNC_FLUSH + power loss, a process kill or no fault → violation |
+//! | `unexpected` | every consumed message was sent | always a safety violation |
+//! | `aborted_read` | no message whose send definitely failed is consumed | always a safety violation (indeterminate sends may show up: `recovered`) |
+//! | `body_mismatch` | a consumed body is the body sent under its UNIQ_KEY | always a safety violation |
+//! | `duplicates` | a group gets each message once | counted (`dup`): RocketMQ is at-least-once; a safety violation only where a scenario demands exactly-once in a fault-free stretch |
+//! | `queue_order` | orderly groups: offsets increase within a consumer's tenure of a queue | a safety violation (orderly consumption locks the queue) |
+//! | `one_offset_one_message` | one (queue, offset) never holds two messages | a safety violation; after a power loss of the queue's broker, reuse of an unacked slot, or of an acked one under ASYNC_FLUSH, is reported (`offsets_reused`) |
+//! | `send_offsets_monotonic` | per producer and queue, acked offsets increase | a safety violation; across a power loss under ASYNC_FLUSH, reported (`offsets_reused`) |
+//! | `offsets_dense` | per group and queue, delivered offsets have no holes (no poll skip) | a safety violation; excused on a power-lost broker under ASYNC_FLUSH |
+//! | `route_expiry` | a silent broker leaves the route 120–130 s after its last registration | a safety violation (DESIGN: "the 120 s route expiry happens within its bound") |
+//! | consumer offsets monotonic | committed offsets never move back without a reset | **not checked**: the oracle sees deliveries, not commits (the push consumer's offset store is not observable from the workload yet) |
+//! | slave prefix | a slave's CommitLog is a byte prefix of its master's | **not checked**: no scenario runs slaves yet |
+//!
+//! Per-checker findings keep the first `KEPT` descriptions and count all.
+
+pub mod aborted_read;
+pub mod body_mismatch;
+pub mod duplicates;
+pub mod history;
+pub mod lost;
+pub mod matrix;
+pub mod offsets_dense;
+pub mod one_offset_one_message;
+pub mod queue_order;
+pub mod route_expiry;
+pub mod send_offsets_monotonic;
+pub mod unexpected;
+
+pub use history::{Delivery, Event, History, SendOutcome, SendRecord};
+pub use matrix::{Claim, Configuration, FaultKind};
+
+/// Descriptions kept per checker; more are counted, not stored.
+pub const KEPT: usize = 20;
+
+/// What one checker found: the first violations, described, and how many there were.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Findings {
+    pub kept: Vec<String>,
+    pub total: u64,
+}
+
+impl Findings {
+    /// Records one violation.
+    pub fn push(&mut self, what: String) {
+        self.total += 1;
+        if self.kept.len() < KEPT {
+            self.kept.push(what);
+        }
+    }
+
+    /// No violation.
+    pub fn is_clean(&self) -> bool {
+        self.total == 0
+    }
+}
+
+/// Everything the messaging checkers found in one history.
+#[derive(Clone, Debug, Default)]
+pub struct MessagingReport {
+    /// Safety violations of every checker, in table order.
+    pub safety: Findings,
+    pub lost: lost::Lost,
+    pub dup: u64,
+    /// Offsets handed out again after a power loss, as the matrix allows.
+    pub offsets_reused: u64,
+}
+
+/// Runs every messaging checker over `history`.
+pub fn messaging(
+    history: &History,
+    groups: &[&str],
+    config: &Configuration,
+    dead_brokers: &[&str],
+    exactly_once: bool,
+) -> MessagingReport {
+    let (dup, duplicates) = duplicates::check(history, exactly_once);
+    let (slots, reused) = one_offset_one_message::check(history, config);
+    let (sends, went_back) = send_offsets_monotonic::check(history, config);
+    let mut safety = Findings::default();
+    for findings in [
+        unexpected::check(history),
+        aborted_read::check(history),
+        body_mismatch::check(history),
+        duplicates,
+        queue_order::check(history),
+        slots,
+        sends,
+        offsets_dense::check(history, config),
+    ] {
+        safety.total += findings.total;
+        let room = KEPT.saturating_sub(safety.kept.len());
+        safety.kept.extend(findings.kept.into_iter().take(room));
+    }
+    MessagingReport {
+        safety,
+        lost: lost::check(history, groups, config, dead_brokers),
+        dup,
+        offsets_reused: reused + went_back,
+    }
+}

@@ -1,0 +1,78 @@
+//! Non-monotonic send: per producer and queue, acknowledged offsets strictly increase
+//! (Jepsen's "non-monotonic send"). A later ack at a lower or equal offset means the queue
+//! went back. Excused only across a power loss of the queue's broker whose loss of acked
+//! messages the guarantee matrix reports (ASYNC_FLUSH): the unflushed tail is gone and its
+//! offsets are handed out again (counted in `offsets_reused` by the caller).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use rocketsim::protocol::body::MessageQueue;
+
+use super::history::{show, Event, History};
+use super::matrix::{Claim, Configuration, FaultKind};
+use super::Findings;
+
+/// Violations, and the steps back the matrix excuses.
+pub fn check(history: &History, config: &Configuration) -> (Findings, u64) {
+    let mut findings = Findings::default();
+    let mut excused = 0;
+    let allowed = matches!(config.loss(Some(FaultKind::PowerLoss)), Claim::Reported(_));
+    let mut last: BTreeMap<(u32, &MessageQueue), (i64, Duration)> = BTreeMap::new();
+    for event in &history.events {
+        let Event::Acked {
+            producer,
+            queue,
+            offset,
+            at,
+            ..
+        } = event
+        else {
+            continue;
+        };
+        let previous = last.insert((*producer, queue), (*offset, *at));
+        let Some((before, when)) = previous.filter(|&(before, _)| before >= *offset) else {
+            continue;
+        };
+        if allowed && history.power_lost_between(&queue.broker_name, when, *at) {
+            excused += 1;
+            continue;
+        }
+        findings.push(format!(
+            "non-monotonic send: producer {producer} got offset {offset} on {} after {before}",
+            show(queue)
+        ));
+    }
+    (findings, excused)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::history::fixtures::*;
+    use super::*;
+    use rocketsim::store::FlushMode;
+
+    #[test]
+    fn increasing_offsets_pass() {
+        let mut h = History::default();
+        acked(&mut h, "A", 0, 0);
+        acked(&mut h, "B", 3, 10);
+        let config = Configuration::new(FlushMode::Sync, &[]);
+        assert_eq!(check(&h, &config), (Findings::default(), 0));
+    }
+
+    #[test]
+    fn going_back_is_caught_unless_an_async_power_loss_explains_it() {
+        let mut h = History::default();
+        acked(&mut h, "A", 3, 0);
+        acked(&mut h, "B", 3, 10);
+        let sync = Configuration::new(FlushMode::Sync, &[FaultKind::PowerLoss]);
+        let (findings, _) = check(&h, &sync);
+        assert_eq!(findings.total, 1);
+        assert!(findings.kept[0].starts_with("non-monotonic send: producer 1 got offset 3"));
+        h.power_losses.insert("broker-a".into(), vec![ms(5)]);
+        assert_eq!(check(&h, &sync).0.total, 1, "SYNC_FLUSH: never");
+        let async_ = Configuration::new(FlushMode::Async, &[FaultKind::PowerLoss]);
+        assert_eq!(check(&h, &async_), (Findings::default(), 1));
+    }
+}
