@@ -245,3 +245,36 @@ fn a_slow_fsync_times_the_put_out_but_the_message_is_stored() {
         store.shutdown().await.unwrap();
     });
 }
+
+/// SYNC_FLUSH: a record is published to its queue only once it is durable, so no consumer can
+/// read a message a power loss could still take away (a `WAIT=false` put returns before its
+/// sync; the queue shows it only after the group commit).
+#[test]
+fn sync_flush_publishes_only_durable_records() {
+    sim(5, |world, node| async move {
+        let store = open(&world, node, config(FlushMode::Sync)).await;
+        world.set_disk_faults(
+            node,
+            DiskFaults {
+                enabled: true,
+                fsync_latency_ms: (400, 400),
+                ..DiskFaults::default()
+            },
+        );
+        let mut unsynced = message(1, 100);
+        unsynced.properties.insert("WAIT", "false").unwrap();
+        store.put(unsynced).await.unwrap();
+        world.sleep(Duration::from_millis(100)).await;
+        assert!(store.flushed_physical_offset() < store.max_physical_offset());
+        assert_eq!(
+            store.queue_offsets("Retained", 0).1,
+            0,
+            "not durable: not visible"
+        );
+        world.sleep(Duration::from_millis(600)).await;
+        assert_eq!(store.flushed_physical_offset(), store.max_physical_offset());
+        assert_eq!(store.queue_offsets("Retained", 0).1, 1, "durable: visible");
+        world.set_disk_faults(node, DiskFaults::default());
+        store.shutdown().await.unwrap();
+    });
+}

@@ -95,7 +95,11 @@ async fn run_group_commit<E: Env>(shared: Arc<Shared<E>>) {
             continue;
         }
         match flush_log(&shared).await {
-            Ok(flushed) => complete_waiters(&shared, flushed),
+            Ok(flushed) => {
+                complete_waiters(&shared, flushed);
+                // What just became durable may now be dispatched (see `dispatch`).
+                shared.dispatch_wake.notify_one();
+            }
             Err(error) => tracing::error!(%error, "group commit sync failed"),
         }
     }
