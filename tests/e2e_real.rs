@@ -4,7 +4,10 @@
 //! push consumers and a broadcasting group of two. Every message must reach the clustering
 //! group exactly once (across both members) and each broadcasting consumer exactly once, with
 //! a byte-identical body and the same keys, tags and custom property. Oneway sends are
-//! unacknowledged; on loopback they arrive, and they are checked like the others.
+//! unacknowledged and have no back-pressure: a burst larger than the broker's per-connection
+//! in-flight limit (1024) is refused, oneways silently, as a Java broker does. So, as a careful
+//! user would, the producers pace oneways: after each 100 they wait until the broker has stored
+//! everything sent so far. Then they must all arrive, and are checked like the others.
 
 mod broker_common;
 mod consumer_common;
@@ -16,6 +19,7 @@ use futures::future::join_all;
 use rocketsim::client::{ConsumeFromWhere, Message, MessageModel, Producer, PushConsumer};
 use rocketsim::env::{Clock, Env};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use support::{loopback_any, on_real};
 
@@ -58,16 +62,43 @@ fn body(producer: usize, mode: &str, i: usize) -> String {
     format!("p{producer}-{mode}-{i}-{pad}")
 }
 
+/// Oneway pacing: messages whose send returned (both producers), and what the broker stored.
+struct Pace<'a> {
+    sent: AtomicU64,
+    stored: &'a (dyn Fn() -> u64 + Sync),
+}
+
+impl Pace<'_> {
+    fn sent(&self, n: u64) {
+        self.sent.fetch_add(n, Ordering::SeqCst);
+    }
+
+    /// Waits until the broker stored every message whose send returned.
+    async fn settle<E: Env>(&self, env: &E) {
+        let deadline = env.now() + Duration::from_secs(30);
+        while (self.stored)() < self.sent.load(Ordering::SeqCst) {
+            assert!(
+                env.now() < deadline,
+                "the broker never stored the oneway burst"
+            );
+            env.sleep(Duration::from_millis(5)).await;
+        }
+    }
+}
+
 async fn produce<E: Env>(
+    env: &E,
     producer: &Producer<E>,
     index: usize,
     expected: &mut BTreeMap<String, Expected>,
+    pace: &Pace<'_>,
 ) {
     let mut idx = index * 100_000;
     for i in 0..PER_MODE {
         idx += 1;
         let m = message(&body(index, "sync", i), idx, expected);
         producer.send(m).await.expect("sync send");
+        pace.sent(1);
     }
     let mut pending = Vec::new();
     for i in 0..PER_MODE {
@@ -78,13 +109,19 @@ async fn produce<E: Env>(
         let sends = chunk.iter().map(|m| producer.send(m.clone()));
         for result in join_all(sends).await {
             result.expect("async send");
+            pace.sent(1);
         }
     }
     for i in 0..PER_MODE {
         idx += 1;
         let m = message(&body(index, "oneway", i), idx, expected);
         producer.send_oneway(m).await.expect("oneway send");
+        pace.sent(1);
+        if i % 100 == 99 {
+            pace.settle(env).await;
+        }
     }
+    pace.settle(env).await;
     for start in (0..PER_MODE).step_by(BATCH) {
         let batch = (start..start + BATCH)
             .map(|i| {
@@ -93,6 +130,7 @@ async fn produce<E: Env>(
             })
             .collect();
         producer.send_batch(batch).await.expect("batch send");
+        pace.sent(BATCH as u64);
     }
 }
 
@@ -154,9 +192,18 @@ fn ten_thousand_messages_two_groups_for_real() {
 
         let producers = [producer(&env, ns, "PG1"), producer(&env, ns, "PG2")];
         let (mut e0, mut e1) = (BTreeMap::new(), BTreeMap::new());
+        let stored = || {
+            (0..8)
+                .map(|q| cluster.broker.store().queue_offsets(TOPIC, q).1)
+                .sum::<u64>()
+        };
+        let pace = Pace {
+            sent: AtomicU64::new(0),
+            stored: &stored,
+        };
         futures::join!(
-            produce(&producers[0], 0, &mut e0),
-            produce(&producers[1], 1, &mut e1)
+            produce(&env, &producers[0], 0, &mut e0, &pace),
+            produce(&env, &producers[1], 1, &mut e1, &pace)
         );
         e0.extend(e1);
         let expected = e0;
