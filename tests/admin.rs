@@ -17,7 +17,7 @@ use rocketsim::store::metadata::SubscriptionGroupConfig;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use support::{loopback_any, on_real, on_sim, sim_addr, sim_ip};
+use support::{on_real_pair, on_sim_pair};
 
 const CLUSTER: &str = "DefaultCluster";
 
@@ -337,28 +337,10 @@ async fn administering<E: Env>(
 
 #[test]
 fn admin_in_simulation() {
-    on_sim(7, |world| async move {
-        let ns = world.add_client_node("namesrv", sim_ip(1));
-        let node = world.add_client_node("broker", sim_ip(2));
-        let ns_env = world.env(ns);
-        world
-            .run_on(node, move |env| {
-                administering(
-                    env,
-                    ns_env,
-                    sim_addr(1, 9876),
-                    sim_addr(2, 10911),
-                    PathBuf::from("data"),
-                )
-            })
-            .await
-            .expect("node stays up");
-    });
+    on_sim_pair(7, administering);
 }
 
 #[test]
 fn admin_for_real() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let root = dir.path().to_path_buf();
-    on_real(|env| administering(env.clone(), env, loopback_any(), loopback_any(), root));
+    on_real_pair(administering);
 }

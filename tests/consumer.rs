@@ -17,57 +17,14 @@ use rocketsim::client::{
     MessageModel, PushConsumer,
 };
 use rocketsim::env::Env;
-use rocketsim_sim::SimEnv;
 use std::collections::{BTreeMap, BTreeSet};
-use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use support::{loopback_any, on_real, on_sim, sim_addr, sim_ip};
+use support::{on_real_pair, on_sim_pair, sim_addr, sim_ip};
 
 const LONG: Duration = Duration::from_secs(60);
-
-/// Runs `body(env, ns_env, ns_bind, broker_bind, root)` on a simulated world.
-fn sim<F, Fut>(seed: u64, body: F)
-where
-    F: FnOnce(SimEnv, SimEnv, SocketAddr, SocketAddr, PathBuf) -> Fut + Send + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    on_sim(seed, |world| async move {
-        let ns = world.add_client_node("namesrv", sim_ip(1));
-        let node = world.add_client_node("broker", sim_ip(2));
-        let ns_env = world.env(ns);
-        world
-            .run_on(node, move |env| {
-                body(
-                    env,
-                    ns_env,
-                    sim_addr(1, 9876),
-                    sim_addr(2, 10911),
-                    PathBuf::from("data"),
-                )
-            })
-            .await
-            .expect("node stays up");
-    });
-}
-
-fn real<F, Fut>(body: F)
-where
-    F: FnOnce(
-        rocketsim_real::TokioEnv,
-        rocketsim_real::TokioEnv,
-        SocketAddr,
-        SocketAddr,
-        PathBuf,
-    ) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let dir = tempfile::tempdir().expect("temp dir");
-    let root = dir.path().to_path_buf();
-    on_real(|env| body(env.clone(), env, loopback_any(), loopback_any(), root));
-}
 
 fn disjoint_cover(parts: &[Vec<rocketsim::protocol::body::MessageQueue>], total: usize) -> bool {
     let mut all = BTreeSet::new();
@@ -198,12 +155,12 @@ async fn clustering<E: Env>(
 
 #[test]
 fn clustering_group_in_simulation() {
-    sim(1, clustering);
+    on_sim_pair(1, clustering);
 }
 
 #[test]
 fn clustering_group_for_real() {
-    real(clustering);
+    on_real_pair(clustering);
 }
 
 /// A new group starts at the beginning, at the end, or at a time, as configured.
@@ -265,7 +222,7 @@ async fn consume_from<E: Env>(
 
 #[test]
 fn consume_from_where_in_simulation() {
-    sim(2, consume_from);
+    on_sim_pair(2, consume_from);
 }
 
 /// Each broadcasting consumer gets every message; offsets live in a local file that a
@@ -327,12 +284,12 @@ async fn broadcasting<E: Env>(
 
 #[test]
 fn broadcasting_in_simulation() {
-    sim(3, broadcasting);
+    on_sim_pair(3, broadcasting);
 }
 
 #[test]
 fn broadcasting_for_real() {
-    real(broadcasting);
+    on_real_pair(broadcasting);
 }
 
 /// Orderly: per-queue offset order even with `Later` answers; the queues are locked at the
@@ -409,7 +366,7 @@ async fn orderly<E: Env>(env: E, ns_env: E, ns_bind: SocketAddr, bind: SocketAdd
 
 #[test]
 fn orderly_in_simulation() {
-    sim(4, orderly);
+    on_sim_pair(4, orderly);
 }
 
 /// A listener that never finishes: pulling stops at the threshold (plus at most one batch).
@@ -449,7 +406,7 @@ async fn flow_control<E: Env>(
 
 #[test]
 fn flow_control_in_simulation() {
-    sim(5, flow_control);
+    on_sim_pair(5, flow_control);
 }
 
 /// Only the subscribed tags arrive; the listener sees tags, keys and user properties.
@@ -503,7 +460,7 @@ async fn tags<E: Env>(env: E, ns_env: E, ns_bind: SocketAddr, bind: SocketAddr, 
 
 #[test]
 fn tag_filtering_in_simulation() {
-    sim(6, tags);
+    on_sim_pair(6, tags);
 }
 
 /// Lite pull: subscribe and poll everything; assign one queue, seek back, manual commit.
@@ -586,12 +543,12 @@ async fn lite<E: Env>(env: E, ns_env: E, ns_bind: SocketAddr, bind: SocketAddr, 
 
 #[test]
 fn lite_pull_in_simulation() {
-    sim(7, lite);
+    on_sim_pair(7, lite);
 }
 
 #[test]
 fn lite_pull_for_real() {
-    real(lite);
+    on_real_pair(lite);
 }
 
 /// The same seed twice gives the same run, event for event (the consumers read no ambient

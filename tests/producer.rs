@@ -26,7 +26,7 @@ use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use support::{loopback_any, on_real, on_sim, sim_addr, sim_ip};
+use support::{on_real_pair, on_sim, on_sim_pair, sim_addr, sim_ip};
 
 /// Waits until the name server routes `topic` over `brokers` broker groups.
 async fn await_route<E: Env>(env: &E, ns: SocketAddr, topic: &str, brokers: usize) {
@@ -315,59 +315,23 @@ async fn unknown_topic<E: Env>(
 #[test]
 fn producer_in_simulation() {
     for seed in 1..3 {
-        on_sim(seed, |world| async move {
-            let ns = world.add_client_node("namesrv", sim_ip(1));
-            let node = world.add_client_node("broker", sim_ip(2));
-            let ns_env = world.env(ns);
-            world
-                .run_on(node, move |env| {
-                    producing(
-                        env,
-                        ns_env,
-                        sim_addr(1, 9876),
-                        sim_addr(2, 10911),
-                        PathBuf::from("data"),
-                    )
-                })
-                .await
-                .expect("node stays up");
-        });
+        on_sim_pair(seed, producing);
     }
 }
 
 #[test]
 fn producer_for_real() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let root = dir.path().to_path_buf();
-    on_real(|env| producing(env.clone(), env, loopback_any(), loopback_any(), root));
+    on_real_pair(producing);
 }
 
 #[test]
 fn unknown_topic_in_simulation() {
-    on_sim(7, |world| async move {
-        let ns = world.add_client_node("namesrv", sim_ip(1));
-        let node = world.add_client_node("broker", sim_ip(2));
-        let ns_env = world.env(ns);
-        world
-            .run_on(node, move |env| {
-                unknown_topic(
-                    env,
-                    ns_env,
-                    sim_addr(1, 9876),
-                    sim_addr(2, 10911),
-                    PathBuf::from("data"),
-                )
-            })
-            .await
-            .expect("node stays up");
-    });
+    on_sim_pair(7, unknown_topic);
 }
 
 #[test]
 fn unknown_topic_for_real() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let root = dir.path().to_path_buf();
-    on_real(|env| unknown_topic(env.clone(), env, loopback_any(), loopback_any(), root));
+    on_real_pair(unknown_topic);
 }
 
 fn named(root: &Path, name: &str, bind: SocketAddr, ns: SocketAddr) -> BrokerConfig {

@@ -6,12 +6,14 @@
 //! sweeps fit in a few minutes of `cargo test` on 2 cores; `rocketsim sweep scenarios/<name>.toml
 //! --seeds 0..200` runs the full 200).
 
+mod sweep;
+
 use rocketsim_sim::scenario::messaging;
 use rocketsim_sim::scenario::namesrv_support::ScenarioResult;
 use rocketsim_sim::scenario::{load, Scenario};
 use rocketsim_sim::{run, Outcome, SimConfig};
 use std::path::Path;
-use std::time::Instant;
+use sweep::{assert_clean, figure, sweep};
 
 /// Default seeds per sweep (the short scenarios; `namesrv-all-down` runs a quarter of them).
 const SEEDS: u64 = 40;
@@ -35,54 +37,6 @@ fn one(seed: u64, scenario: &Scenario) -> Outcome<ScenarioResult> {
     run(SimConfig::new(seed), |world| async move {
         messaging::run(world, scenario).await
     })
-}
-
-/// Runs `count` seeds on all cores; returns the results in seed order and the wall time.
-fn sweep(scenario: &Scenario, count: u64) -> (Vec<(u64, ScenarioResult)>, f64) {
-    let started = Instant::now();
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
-    let mut results: Vec<(u64, ScenarioResult)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|t| {
-                scope.spawn(move || {
-                    (0..count)
-                        .filter(|seed| seed % threads == t)
-                        .map(|seed| {
-                            let result = one(seed, scenario).output.unwrap_or_else(|failure| {
-                                panic!("seed {seed}: the run failed: {failure}")
-                            });
-                            (seed, result)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("worker"))
-            .collect()
-    });
-    results.sort_by_key(|(seed, _)| *seed);
-    (results, started.elapsed().as_secs_f64())
-}
-
-fn assert_clean(name: &str, results: &[(u64, ScenarioResult)]) {
-    for (seed, result) in results {
-        assert!(
-            result.passed(),
-            "{name} seed {seed} (rocketsim run scenarios/{name}.toml --seed {seed}): safety {:?} liveness {:?} figures {:?}",
-            result.violations_safety,
-            result.violations_liveness,
-            result.figures
-        );
-    }
-}
-
-fn figure(result: &ScenarioResult, key: &str) -> u64 {
-    result
-        .get(key)
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("figure {key} in {:?}", result.figures))
 }
 
 fn sum(results: &[(u64, ScenarioResult)], key: &str) -> u64 {
@@ -121,7 +75,7 @@ fn totals(name: &str, results: &[(u64, ScenarioResult)], wall: f64) {
 #[test]
 fn steady_state_delivers_everything_in_order() {
     let scenario = scenario("steady-state.toml");
-    let (results, wall) = sweep(&scenario, seeds(1));
+    let (results, wall) = sweep(seeds(1), |seed| one(seed, &scenario));
     assert_clean("steady-state", &results);
     totals("steady-state", &results, wall);
     // Reached: both send modes in every run, both groups consumed everything acked.
@@ -140,7 +94,7 @@ fn steady_state_delivers_everything_in_order() {
 #[test]
 fn consumer_crash_moves_queues_to_the_survivors() {
     let scenario = scenario("consumer-crash.toml");
-    let (results, wall) = sweep(&scenario, seeds(1));
+    let (results, wall) = sweep(seeds(1), |seed| one(seed, &scenario));
     assert_clean("consumer-crash", &results);
     totals("consumer-crash", &results, wall);
     let restarted = results
@@ -170,7 +124,7 @@ fn consumer_crash_moves_queues_to_the_survivors() {
 #[test]
 fn broker_death_sends_go_on_and_the_route_expires() {
     let scenario = scenario("broker-death.toml");
-    let (results, wall) = sweep(&scenario, seeds(1));
+    let (results, wall) = sweep(seeds(1), |seed| one(seed, &scenario));
     assert_clean("broker-death", &results);
     totals("broker-death", &results, wall);
     let clogged = count(&results, "clogged", "true");
@@ -203,7 +157,7 @@ fn broker_death_sends_go_on_and_the_route_expires() {
 #[test]
 fn namesrv_all_down_traffic_goes_on_from_cached_routes() {
     let scenario = scenario("namesrv-all-down.toml");
-    let (results, wall) = sweep(&scenario, seeds(4));
+    let (results, wall) = sweep(seeds(4), |seed| one(seed, &scenario));
     assert_clean("namesrv-all-down", &results);
     totals("namesrv-all-down", &results, wall);
     println!(

@@ -1,13 +1,15 @@
 //! The name-server scenarios over many seeds: no violation, the same seed gives the same trace,
 //! the runs reach the states they claim to exercise, and planted bugs are caught.
 
+mod sweep;
+
 use rocketsim_sim::scenario::namesrv_expiry::{self, NamesrvExpiryOptions};
 use rocketsim_sim::scenario::namesrv_failover::{self, NamesrvFailoverOptions};
 use rocketsim_sim::scenario::namesrv_support::ScenarioResult;
 use rocketsim_sim::{run, Outcome, SimConfig};
 use serde::de::DeserializeOwned;
 use std::path::Path;
-use std::time::Instant;
+use sweep::{assert_clean, figure, sweep};
 
 const SEEDS: u64 = 200;
 
@@ -41,63 +43,10 @@ fn failover(seed: u64, options: &NamesrvFailoverOptions) -> Outcome<ScenarioResu
     })
 }
 
-/// Runs `SEEDS` seeds on all cores; returns the results in seed order and the wall time.
-fn sweep<F>(scenario: F) -> (Vec<(u64, ScenarioResult)>, f64)
-where
-    F: Fn(u64) -> Outcome<ScenarioResult> + Sync,
-{
-    let started = Instant::now();
-    let threads = std::thread::available_parallelism().map_or(4, |n| n.get()) as u64;
-    let mut results: Vec<(u64, ScenarioResult)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|t| {
-                let scenario = &scenario;
-                scope.spawn(move || {
-                    (0..SEEDS)
-                        .filter(|seed| seed % threads == t)
-                        .map(|seed| {
-                            let outcome = scenario(seed);
-                            let result = outcome.output.unwrap_or_else(|failure| {
-                                panic!("seed {seed}: the run failed: {failure}")
-                            });
-                            (seed, result)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("worker"))
-            .collect()
-    });
-    results.sort_by_key(|(seed, _)| *seed);
-    (results, started.elapsed().as_secs_f64())
-}
-
-fn assert_clean(name: &str, results: &[(u64, ScenarioResult)]) {
-    for (seed, result) in results {
-        assert!(
-            result.passed(),
-            "{name} seed {seed}: safety {:?} liveness {:?} figures {:?}",
-            result.violations_safety,
-            result.violations_liveness,
-            result.figures
-        );
-    }
-}
-
-fn figure(result: &ScenarioResult, key: &str) -> u64 {
-    result
-        .get(key)
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("figure {key} in {:?}", result.figures))
-}
-
 #[test]
 fn namesrv_expiry_holds_its_bounds_over_many_seeds() {
     let options: NamesrvExpiryOptions = options("namesrv-expiry.toml", "namesrv_expiry");
-    let (results, wall) = sweep(|seed| expiry(seed, &options));
+    let (results, wall) = sweep(SEEDS, |seed| expiry(seed, &options));
     assert_clean("namesrv-expiry", &results);
     let gone: Vec<u64> = results
         .iter()
@@ -125,7 +74,7 @@ fn namesrv_expiry_holds_its_bounds_over_many_seeds() {
 #[test]
 fn namesrv_failover_keeps_routes_over_many_seeds() {
     let options: NamesrvFailoverOptions = options("namesrv-failover.toml", "namesrv_failover");
-    let (results, wall) = sweep(|seed| failover(seed, &options));
+    let (results, wall) = sweep(SEEDS, |seed| failover(seed, &options));
     assert_clean("namesrv-failover", &results);
     let failovers: u64 = results.iter().map(|(_, r)| figure(r, "failovers")).sum();
     let queries: u64 = results.iter().map(|(_, r)| figure(r, "queries")).sum();
