@@ -24,6 +24,7 @@ use rocketsim::client::{
     PushConsumer,
 };
 use rocketsim::env::Clock;
+use rocketsim_real::admin_cli;
 use rocketsim_real::bench_cli::{Meter, Summary};
 use rocketsim_real::cli::{self, EXIT_START, EXIT_USAGE};
 use rocketsim_real::TokioEnv;
@@ -116,7 +117,8 @@ fn main() {
         .clone()
         .or_else(|| std::env::var("NAMESRV_ADDR").ok())
         .unwrap_or_else(|| usage("no name server: -n or NAMESRV_ADDR"));
-    let namesrv = resolve(&text);
+    // The name-server list as mqadmin reads it (`;` or `,`, host names resolved).
+    let namesrv = admin_cli::parse_namesrv(&text).unwrap_or_else(|e| usage(&e.to_string()));
     if common.concurrency == 0 {
         usage("-c must be at least 1");
     }
@@ -148,21 +150,6 @@ fn main() {
     if json {
         println!("{}", serde_json::to_string(&summary).expect("summary JSON"));
     }
-}
-
-fn resolve(text: &str) -> Vec<SocketAddr> {
-    let mut out = Vec::new();
-    for entry in text.split(';').map(str::trim).filter(|e| !e.is_empty()) {
-        match cli::resolve_host_port(entry) {
-            Ok(addrs) if !addrs.is_empty() => out.push(addrs[0]),
-            Ok(_) => usage(&format!("{entry}: resolves to nothing")),
-            Err(e) => usage(&format!("{entry}: {e}")),
-        }
-    }
-    if out.is_empty() {
-        usage("no name server address");
-    }
-    out
 }
 
 async fn produce(
