@@ -18,6 +18,7 @@ pub mod env;
 mod netstate;
 pub mod runner;
 pub mod scenario;
+pub mod sweep;
 mod task;
 pub mod timeline;
 pub mod trace;

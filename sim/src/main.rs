@@ -5,18 +5,16 @@
 
 use clap::{ArgAction, Parser, Subcommand};
 use rocketsim_sim::runner::{
-    self, Judgement, Observer, RunOptions, RunReport, EXIT_LIVENESS, EXIT_NONDETERMINISM,
-    EXIT_PASS, EXIT_SAFETY, EXIT_USAGE,
+    self, Observer, RunOptions, RunReport, EXIT_NONDETERMINISM, EXIT_PASS, EXIT_USAGE,
 };
 use rocketsim_sim::scenario::{self, Expect, Scenario};
+use rocketsim_sim::sweep::{self, caught, reproduce_command, ScenarioSweep};
 use rocketsim_sim::timeline::{self, Category};
 use rocketsim_sim::{first_divergence, TraceEvent};
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(
@@ -112,13 +110,6 @@ fn load(file: &Path) -> Result<Arc<Scenario>, i32> {
         eprintln!("rocketsim: {error}");
         EXIT_USAGE
     })
-}
-
-fn reproduce_command(file: &Path, seed: u64) -> String {
-    format!(
-        "cargo run --release --bin rocketsim -- run {} --seed {seed}",
-        file.display()
-    )
 }
 
 /// What `run` writes besides its standard output.
@@ -277,11 +268,6 @@ fn check_determinism(file: &Path, seed: u64) -> i32 {
     first.exit_code()
 }
 
-/// Whether a run failed by a checker's violation (what a canary must produce), not a crash.
-fn caught(report: &RunReport) -> bool {
-    matches!(report.judgement, Judgement::Safety | Judgement::Liveness)
-}
-
 fn parse_seeds(text: &str) -> Option<std::ops::Range<u64>> {
     if let Some((a, b)) = text.split_once("..=") {
         let (a, b) = (a.trim().parse::<u64>().ok()?, b.trim().parse::<u64>().ok()?);
@@ -303,29 +289,6 @@ fn scenario_files(path: &Path) -> Result<Vec<PathBuf>, String> {
         .collect();
     files.sort();
     Ok(files)
-}
-
-struct SweepRow {
-    file: PathBuf,
-    seeds: u64,
-    /// Unexpected failures (for a canary: crashes only).
-    failed: Vec<(u64, i32, String)>,
-    wall_secs: f64,
-    virtual_secs: f64,
-    /// A canary: seeds whose violation caught its planted bug.
-    canary: Option<Vec<u64>>,
-    /// Declared probe → seeds that reached it (declared first, then any other reached).
-    reached: BTreeMap<String, u64>,
-    declared: Vec<&'static str>,
-}
-
-impl SweepRow {
-    fn missing_probes(&self) -> Vec<&'static str> {
-        let declared = self.declared.iter().copied();
-        declared
-            .filter(|p| self.reached.get(*p).copied().unwrap_or(0) == 0)
-            .collect()
-    }
 }
 
 fn sweep(path: &Path, seeds: &str, jobs: Option<usize>) -> i32 {
@@ -354,215 +317,23 @@ fn sweep(path: &Path, seeds: &str, jobs: Option<usize>) -> i32 {
             Ok(scenario) => scenario,
             Err(code) => return code,
         };
-        rows.push(sweep_one(file, &scenario, range.clone(), jobs));
+        rows.push(sweep::sweep_scenario(file, &scenario, range.clone(), jobs));
     }
-    print_table(&rows);
-    print_probes(&rows);
-    let total: u64 = rows.iter().map(|r| r.seeds).sum();
-    let failed: u64 = rows.iter().map(|r| r.failed.len() as u64).sum();
-    let caught: u64 = rows
-        .iter()
-        .flat_map(|r| &r.canary)
-        .map(|c| c.len() as u64)
-        .sum();
-    let virtual_secs: f64 = rows.iter().map(|r| r.virtual_secs).sum();
+    println!();
+    print!(
+        "{}",
+        sweep::summary::table(&rows, |row, seed| reproduce_command(&row.file, seed))
+    );
+    println!();
+    print!("{}", sweep::summary::probes(&rows));
+    let total: u64 = rows.iter().map(ScenarioSweep::seeds).sum();
+    let failed: u64 = rows.iter().map(|r| r.failed().count() as u64).sum();
+    let caught: u64 = rows.iter().map(|r| r.caught().count() as u64).sum();
+    let virtual_secs: f64 = rows.iter().map(ScenarioSweep::virtual_secs).sum();
     println!(
         "seeds={total} passed={} failed={failed} canary_caught={caught} wall_s={:.3} virtual_s={virtual_secs:.3}",
         total - failed - caught,
         started.elapsed().as_secs_f64()
     );
-    sweep_exit_code(&rows)
-}
-
-/// 1 if a seed failed unexpectedly or a canary went uncaught; else 2 if a declared probe was
-/// never reached; else 0.
-fn sweep_exit_code(rows: &[SweepRow]) -> i32 {
-    let mut code = EXIT_PASS;
-    for row in rows {
-        let missed = row.canary.as_ref().is_some_and(Vec::is_empty);
-        if missed {
-            println!(
-                "CANARY NOT CAUGHT: {}: no seed of {} failed; the checkers missed the planted bug",
-                row.file.display(),
-                row.seeds
-            );
-        }
-        if missed || !row.failed.is_empty() {
-            code = EXIT_SAFETY;
-        }
-        for probe in row.missing_probes() {
-            println!(
-                "NOT REACHED: {}: probe {probe} was declared but reached in none of {} seeds",
-                row.file.display(),
-                row.seeds
-            );
-            if code == EXIT_PASS {
-                code = EXIT_LIVENESS;
-            }
-        }
-    }
-    code
-}
-
-fn print_probes(rows: &[SweepRow]) {
-    for row in rows
-        .iter()
-        .filter(|r| !r.reached.is_empty() || !r.declared.is_empty())
-    {
-        println!("reached in {} ({} seeds):", row.file.display(), row.seeds);
-        let mut names: Vec<&str> = row.declared.clone();
-        names.extend(
-            row.reached
-                .keys()
-                .map(String::as_str)
-                .filter(|p| !row.declared.contains(p)),
-        );
-        for name in names {
-            let count = row.reached.get(name).copied().unwrap_or(0);
-            let note = match (row.declared.contains(&name), count) {
-                (true, 0) => "  NOT REACHED",
-                (false, _) => "  (not declared)",
-                _ => "",
-            };
-            println!("    {name:<36} {count:>6}{note}");
-        }
-    }
-    println!();
-}
-
-fn sweep_one(
-    file: &Path,
-    scenario: &Arc<Scenario>,
-    range: std::ops::Range<u64>,
-    jobs: usize,
-) -> SweepRow {
-    let total = range.end - range.start;
-    let next = AtomicU64::new(range.start);
-    let done = AtomicU64::new(0);
-    let results: Mutex<Vec<(u64, i32, f64, f64)>> = Mutex::new(Vec::new());
-    let canary = scenario.scenario.expect == Expect::Fail;
-    let caught_seeds: Mutex<Vec<u64>> = Mutex::new(Vec::new());
-    let reached: Mutex<BTreeMap<String, u64>> = Mutex::new(BTreeMap::new());
-    let started = std::time::Instant::now();
-    println!(
-        "sweep {}: seeds {}..{} on {jobs} threads",
-        file.display(),
-        range.start,
-        range.end
-    );
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.min(total as usize) {
-            scope.spawn(|| loop {
-                let seed = next.fetch_add(1, Ordering::Relaxed);
-                if seed >= range.end {
-                    return;
-                }
-                let report = runner::run_scenario(scenario, seed, false, false);
-                {
-                    let mut reached = reached.lock().unwrap_or_else(|e| e.into_inner());
-                    for probe in &report.verdict.reached {
-                        *reached.entry(probe.clone()).or_default() += 1;
-                    }
-                }
-                if canary && caught(&report) {
-                    let why = report
-                        .violation_lines()
-                        .into_iter()
-                        .next()
-                        .unwrap_or_default();
-                    println!(
-                        "  seed {seed}: canary caught (exit {}): {why}",
-                        report.exit_code()
-                    );
-                    caught_seeds
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push(seed);
-                } else if !report.passed() {
-                    let why = report
-                        .violation_lines()
-                        .into_iter()
-                        .next()
-                        .unwrap_or_default();
-                    println!("  seed {seed} FAILED (exit {}): {why}", report.exit_code());
-                    println!("    reproduce: {}", reproduce_command(file, seed));
-                }
-                let entry = (
-                    seed,
-                    report.exit_code(),
-                    report.wall_secs,
-                    report.virtual_secs,
-                );
-                results
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push(entry);
-                let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
-                if finished.is_multiple_of((total / 10).max(1)) || finished == total {
-                    println!(
-                        "  [{finished}/{total}] {:.1}s",
-                        started.elapsed().as_secs_f64()
-                    );
-                }
-            });
-        }
-    });
-    let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
-    let mut caught_seeds = caught_seeds.into_inner().unwrap_or_else(|e| e.into_inner());
-    caught_seeds.sort();
-    let mut failed: Vec<(u64, i32, String)> = results
-        .iter()
-        .filter(|(seed, code, _, _)| *code != EXIT_PASS && !caught_seeds.contains(seed))
-        .map(|&(seed, code, _, _)| (seed, code, reproduce_command(file, seed)))
-        .collect();
-    failed.sort();
-    SweepRow {
-        file: file.to_path_buf(),
-        seeds: total,
-        failed,
-        wall_secs: started.elapsed().as_secs_f64(),
-        virtual_secs: results.iter().map(|r| r.3).sum(),
-        canary: canary.then_some(caught_seeds),
-        reached: reached.into_inner().unwrap_or_else(|e| e.into_inner()),
-        declared: scenario::reached::declared(scenario),
-    }
-}
-
-fn print_table(rows: &[SweepRow]) {
-    println!();
-    println!(
-        "{:<40} {:>6} {:>6} {:>6} {:>9} {:>12} {:>10}",
-        "scenario", "seeds", "passed", "failed", "wall_s", "virtual_s", "speedup"
-    );
-    for row in rows {
-        let speedup = if row.wall_secs > 0.0 {
-            row.virtual_secs / row.wall_secs
-        } else {
-            0.0
-        };
-        println!(
-            "{:<40} {:>6} {:>6} {:>6} {:>9.2} {:>12.1} {:>9.0}x",
-            row.file.display(),
-            row.seeds,
-            row.seeds - row.failed.len() as u64 - row.canary.as_ref().map_or(0, |c| c.len() as u64),
-            row.failed.len(),
-            row.wall_secs,
-            row.virtual_secs,
-            speedup
-        );
-        for (seed, code, command) in &row.failed {
-            println!("    seed {seed} exit {code}: {command}");
-        }
-        match row.canary.as_deref() {
-            Some([first, ..]) => println!(
-                "    canary caught at seed {first} ({} of {} seeds): {}",
-                row.canary.as_ref().map_or(0, Vec::len),
-                row.seeds,
-                reproduce_command(&row.file, *first)
-            ),
-            Some([]) => println!("    canary NOT caught in {} seeds", row.seeds),
-            None => {}
-        }
-    }
-    println!();
+    sweep::exit_code(&rows)
 }

@@ -97,6 +97,17 @@ fn sweep_reports_every_seed() {
     assert_eq!(code, 0, "{text}");
     let last = text.lines().last().expect("output");
     assert!(last.starts_with("seeds=12 passed=12 failed=0 "), "{last}");
+    // Not a terminal: the bar is printed at milestones and full at the end.
+    let full = format!("[{}] 12/12", "#".repeat(30));
+    assert!(text.contains(&full), "{text}");
+    // The summary table: one row per scenario with seeds, passed, failed; folded figures.
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("scenarios/rpc-ping-pong.toml "))
+        .expect("a table row");
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(&cells[1..4], ["12", "12", "0"], "{row}");
+    assert!(text.contains("figures: calls_ok="), "{text}");
 }
 
 fn scenario_error(name: &str, body: &str) -> (i32, String) {
