@@ -13,6 +13,7 @@ pub mod client;
 pub mod conf;
 pub mod env;
 pub mod namesrv;
+pub mod probe;
 pub mod protocol;
 pub mod remoting;
 pub mod store;

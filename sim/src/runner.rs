@@ -205,6 +205,10 @@ fn judge(outcome: Outcome<Verdict>) -> RunReport {
         Ok(verdict) => (Judgement::Pass, verdict),
         Err(failure) => (Judgement::Crashed(failure), Verdict::default()),
     };
+    let mut verdict = verdict;
+    verdict.reached.extend(outcome.probes);
+    verdict.reached.sort();
+    verdict.reached.dedup();
     RunReport {
         seed: outcome.seed,
         judgement,

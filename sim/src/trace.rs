@@ -13,6 +13,7 @@ use madsim::time::TimeHandle;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
+use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
 use tracing::field::{Field, Visit};
@@ -79,6 +80,8 @@ struct SinkState {
     hasher: Xxh3,
     events: u64,
     kept: Option<Vec<TraceEvent>>,
+    /// Names of the probes the nodes emitted (`rocketsim::probe!`).
+    probes: BTreeSet<String>,
 }
 
 /// Where a run's events go.
@@ -91,6 +94,8 @@ pub(crate) struct TraceSummary {
     pub hash: u64,
     pub events: u64,
     pub kept: Option<Vec<TraceEvent>>,
+    /// The probes the nodes emitted, in name order.
+    pub probes: Vec<String>,
 }
 
 impl TraceSink {
@@ -100,6 +105,7 @@ impl TraceSink {
             hasher: Xxh3::new(),
             events: 0,
             kept: keep.then(Vec::new),
+            probes: BTreeSet::new(),
         };
         TraceSink {
             state: Mutex::new(state),
@@ -118,6 +124,9 @@ impl TraceSink {
             state.hasher.update(text.as_bytes());
         }
         state.events += 1;
+        if event.target == rocketsim::probe::TARGET && !state.probes.contains(&event.message) {
+            state.probes.insert(event.message.clone());
+        }
         OBSERVER.with(|slot| {
             if let Some(observe) = &*slot.borrow() {
                 observe(&event);
@@ -138,6 +147,7 @@ impl TraceSink {
             hash: state.hasher.digest(),
             events: state.events,
             kept: state.kept.take(),
+            probes: std::mem::take(&mut state.probes).into_iter().collect(),
         }
     }
 }
@@ -248,5 +258,19 @@ mod tests {
         };
         assert_ne!(hash(event(1, "x")), hash(event(2, "x")));
         assert_ne!(hash(event(1, "x")), hash(event(1, "y")));
+    }
+
+    #[test]
+    fn probe_events_become_the_runs_probe_names_once_each_in_name_order() {
+        let sink = TraceSink::new(false);
+        let probe = |name: &str| TraceEvent {
+            target: rocketsim::probe::TARGET.into(),
+            ..event(1, name)
+        };
+        sink.push(probe("woken"));
+        sink.push(event(2, "not a probe"));
+        sink.push(probe("asleep"));
+        sink.push(probe("woken"));
+        assert_eq!(sink.summary().probes, vec!["asleep", "woken"]);
     }
 }

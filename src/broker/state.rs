@@ -90,6 +90,9 @@ impl<E: Env> State<E> {
             .holds
             .lock()
             .on_message_arrived(topic, queue_id, max_offset);
+        if !released.is_empty() {
+            crate::probe!("long_poll_woken_by_message");
+        }
         for token in released {
             let _ = token.send(());
         }

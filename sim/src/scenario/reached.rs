@@ -4,9 +4,9 @@
 //! when the options make the state possible (a probe of a restart is not declared when
 //! restarts are off).
 //!
-//! Not declared: `long_poll_woken_by_message` — the push consumer's pull requests are not
-//! observable from the workload's side (a quick delivery does not prove a held pull was
-//! woken); it needs a broker-side hook.
+//! Nodes mark probes the workload cannot see from outside with `rocketsim::probe!` (e.g. the
+//! broker's `long_poll_woken_by_message`: a held pull released by a new message); the runner
+//! adds the names a run emitted to its reached marks.
 
 use super::{Scenario, Workload};
 
@@ -29,7 +29,7 @@ pub fn declared(scenario: &Scenario) -> Vec<&'static str> {
         }
         Workload::SteadyState => {
             let options = &scenario.steady_state;
-            probes.push("sync_send_made");
+            probes.extend(["sync_send_made", "long_poll_woken_by_message"]);
             if options.traffic.ordered_one_in > 0 {
                 probes.push("ordered_send_made");
             }

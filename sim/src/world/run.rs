@@ -85,6 +85,8 @@ pub struct Outcome<T> {
     pub wall_secs: f64,
     /// The events, when `keep_trace` was set.
     pub trace: Option<Vec<TraceEvent>>,
+    /// The probes the nodes emitted (`rocketsim::probe!`), in name order.
+    pub probes: Vec<String>,
 }
 
 /// Runs `script` as the supervisor of a new simulated world seeded by `config.seed`, on its
@@ -122,6 +124,7 @@ fn harness_failure<T>(seed: u64, message: String) -> Outcome<T> {
         virtual_secs: 0.0,
         wall_secs: 0.0,
         trace: None,
+        probes: Vec::new(),
     }
 }
 
@@ -175,6 +178,7 @@ where
         virtual_secs,
         wall_secs: 0.0,
         trace: summary.kept,
+        probes: summary.probes,
     }
 }
 
