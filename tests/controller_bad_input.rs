@@ -52,29 +52,113 @@ fn cases() -> Vec<(&'static str, RemotingCommand, ResponseCode, &'static str)> {
         register_check_code: "a:1;1".into(),
     });
     bad_id.ext_fields.insert("appliedBrokerId", "one");
-    let names = |body: &'static [u8]| bare(C::CONTROLLER_GET_SYNC_STATE_DATA).with_body(Bytes::from_static(body));
+    let names = |body: &'static [u8]| {
+        bare(C::CONTROLLER_GET_SYNC_STATE_DATA).with_body(Bytes::from_static(body))
+    };
     vec![
-        ("next id without names", bare(C::CONTROLLER_GET_NEXT_BROKER_ID), R::SYSTEM_ERROR, "clusterName"),
-        ("apply without header", bare(C::CONTROLLER_APPLY_BROKER_ID), R::SYSTEM_ERROR, "clusterName"),
-        ("apply with a bad id", bad_id, R::SYSTEM_ERROR, "appliedBrokerId"),
-        ("register without header", bare(C::CONTROLLER_REGISTER_BROKER), R::SYSTEM_ERROR, "clusterName"),
-        ("heartbeat without header", bare(C::BROKER_HEARTBEAT), R::SYSTEM_ERROR, "clusterName"),
-        ("heartbeat without brokerId", bare(C::BROKER_HEARTBEAT).with_header(&heartbeat), R::CONTROLLER_INVALID_REQUEST, "brokerId"),
-        ("elect without header", bare(C::CONTROLLER_ELECT_MASTER), R::SYSTEM_ERROR, "clusterName"),
-        ("alter without header", bare(C::CONTROLLER_ALTER_SYNC_STATE_SET), R::SYSTEM_ERROR, "brokerName"),
-        ("alter without body", alter(b""), R::CONTROLLER_INVALID_REQUEST, "body"),
-        ("alter with garbage", alter(b"\x00\xff{"), R::SYSTEM_ERROR, "sync state set"),
-        ("alter of an unknown group", alter(br#"{"syncStateSet":[1],"syncStateSetEpoch":1}"#), R::CONTROLLER_BROKER_METADATA_NOT_EXIST, GROUP),
-        ("replica info without header", bare(C::CONTROLLER_GET_REPLICA_INFO), R::SYSTEM_ERROR, "brokerName"),
-        ("sync state data without body", names(b""), R::CONTROLLER_INVALID_REQUEST, "broker name"),
-        ("sync state data of garbage", names(b"{\"a\":1}"), R::SYSTEM_ERROR, "broker name list"),
-        ("unknown code", bare(RequestCode(1099)), R::REQUEST_CODE_NOT_SUPPORTED, "1099"),
+        (
+            "next id without names",
+            bare(C::CONTROLLER_GET_NEXT_BROKER_ID),
+            R::SYSTEM_ERROR,
+            "clusterName",
+        ),
+        (
+            "apply without header",
+            bare(C::CONTROLLER_APPLY_BROKER_ID),
+            R::SYSTEM_ERROR,
+            "clusterName",
+        ),
+        (
+            "apply with a bad id",
+            bad_id,
+            R::SYSTEM_ERROR,
+            "appliedBrokerId",
+        ),
+        (
+            "register without header",
+            bare(C::CONTROLLER_REGISTER_BROKER),
+            R::SYSTEM_ERROR,
+            "clusterName",
+        ),
+        (
+            "heartbeat without header",
+            bare(C::BROKER_HEARTBEAT),
+            R::SYSTEM_ERROR,
+            "clusterName",
+        ),
+        (
+            "heartbeat without brokerId",
+            bare(C::BROKER_HEARTBEAT).with_header(&heartbeat),
+            R::CONTROLLER_INVALID_REQUEST,
+            "brokerId",
+        ),
+        (
+            "elect without header",
+            bare(C::CONTROLLER_ELECT_MASTER),
+            R::SYSTEM_ERROR,
+            "clusterName",
+        ),
+        (
+            "alter without header",
+            bare(C::CONTROLLER_ALTER_SYNC_STATE_SET),
+            R::SYSTEM_ERROR,
+            "brokerName",
+        ),
+        (
+            "alter without body",
+            alter(b""),
+            R::CONTROLLER_INVALID_REQUEST,
+            "body",
+        ),
+        (
+            "alter with garbage",
+            alter(b"\x00\xff{"),
+            R::SYSTEM_ERROR,
+            "sync state set",
+        ),
+        (
+            "alter of an unknown group",
+            alter(br#"{"syncStateSet":[1],"syncStateSetEpoch":1}"#),
+            R::CONTROLLER_BROKER_METADATA_NOT_EXIST,
+            GROUP,
+        ),
+        (
+            "replica info without header",
+            bare(C::CONTROLLER_GET_REPLICA_INFO),
+            R::SYSTEM_ERROR,
+            "brokerName",
+        ),
+        (
+            "sync state data without body",
+            names(b""),
+            R::CONTROLLER_INVALID_REQUEST,
+            "broker name",
+        ),
+        (
+            "sync state data of garbage",
+            names(b"{\"a\":1}"),
+            R::SYSTEM_ERROR,
+            "broker name list",
+        ),
+        (
+            "unknown code",
+            bare(RequestCode(1099)),
+            R::REQUEST_CODE_NOT_SUPPORTED,
+            "1099",
+        ),
     ]
 }
 
-async fn each_is_refused_and_serving_goes_on<E: Env>(ctl_env: E, env: E, bind: SocketAddr, dir: PathBuf) {
+async fn each_is_refused_and_serving_goes_on<E: Env>(
+    ctl_env: E,
+    env: E,
+    bind: SocketAddr,
+    dir: PathBuf,
+) {
     let listener = ctl_env.bind(bind).await.expect("bind");
-    let controller = Controller::start(ctl_env, listener, controller_config(&dir)).await.expect("start");
+    let controller = Controller::start(ctl_env, listener, controller_config(&dir))
+        .await
+        .expect("start");
     let addr = controller.local_addr();
     let client = raw_client(&env);
     for (case, request, code, word) in cases() {
@@ -82,19 +166,35 @@ async fn each_is_refused_and_serving_goes_on<E: Env>(ctl_env: E, env: E, bind: S
         let remark = response.remark.clone().unwrap_or_default();
         println!("{case}: {:?} {remark}", response.response_code());
         assert_eq!(response.response_code(), Some(code), "{case}: {remark}");
-        assert!(remark.contains(word), "{case}: {remark:?} does not name {word:?}");
+        assert!(
+            remark.contains(word),
+            "{case}: {remark:?} does not name {word:?}"
+        );
     }
-    assert!(controller.with_state(|s| s.groups().is_empty()).await, "nothing was stored");
+    assert!(
+        controller.with_state(|s| s.groups().is_empty()).await,
+        "nothing was stored"
+    );
 
     // A frame that is not one: only that connection closes.
     let conn = env.connect(addr).await.expect("connect");
     let (mut read, mut write) = conn.split();
-    write.write_all(&[0x7f, 0xff, 0xff, 0xff, 1, 2, 3, 4]).await.expect("write");
+    write
+        .write_all(&[0x7f, 0xff, 0xff, 0xff, 1, 2, 3, 4])
+        .await
+        .expect("write");
     let mut buf = BytesMut::new();
-    let closed = env.timeout(Duration::from_secs(5), read.read_buf(&mut buf)).await;
+    let closed = env
+        .timeout(Duration::from_secs(5), read.read_buf(&mut buf))
+        .await;
     assert!(matches!(closed, Ok(Ok(0)) | Ok(Err(_))), "{closed:?}");
 
-    let response = call(&client, addr, RemotingCommand::request(RequestCode::CONTROLLER_GET_METADATA_INFO)).await;
+    let response = call(
+        &client,
+        addr,
+        RemotingCommand::request(RequestCode::CONTROLLER_GET_METADATA_INFO),
+    )
+    .await;
     assert_eq!(response.response_code(), Some(ResponseCode::SUCCESS));
     let header: ControllerMetadataHeader = response.header().expect("header");
     assert!(header.is_leader);
@@ -109,7 +209,12 @@ fn bad_input_in_simulation() {
         let ctl_env = world.env(ctl);
         world
             .run_on(broker, move |env| {
-                each_is_refused_and_serving_goes_on(ctl_env, env, sim_addr(1, 9878), PathBuf::from("controller"))
+                each_is_refused_and_serving_goes_on(
+                    ctl_env,
+                    env,
+                    sim_addr(1, 9878),
+                    PathBuf::from("controller"),
+                )
             })
             .await
             .expect("node stays up");

@@ -4,7 +4,9 @@
 //! bodies' JSON (`SyncStateSet`, `ElectMasterResponseBody`, `BrokerReplicasInfo`): each header
 //! writes exactly these keys with Java's `toString()` values and reads back the same value.
 
-use rocketsim::protocol::body::controller::{BrokerReplicasInfo, ElectMasterResponseBody, SyncStateSetBody};
+use rocketsim::protocol::body::controller::{
+    BrokerReplicasInfo, ElectMasterResponseBody, SyncStateSetBody,
+};
 use rocketsim::protocol::header::*;
 use rocketsim::protocol::ExtFields;
 use std::fmt::Debug;
@@ -23,12 +25,23 @@ fn golden<H: CommandHeader + PartialEq + Debug>(header: H, expected: &[(&str, &s
 #[test]
 fn broker_id_headers() {
     golden(
-        GetNextBrokerIdHeader { cluster_name: "c".into(), broker_name: "b".into() },
+        GetNextBrokerIdHeader {
+            cluster_name: "c".into(),
+            broker_name: "b".into(),
+        },
         &[("clusterName", "c"), ("brokerName", "b")],
     );
     golden(
-        GetNextBrokerIdResponseHeader { cluster_name: "c".into(), broker_name: "b".into(), next_broker_id: 4 },
-        &[("clusterName", "c"), ("brokerName", "b"), ("nextBrokerId", "4")],
+        GetNextBrokerIdResponseHeader {
+            cluster_name: "c".into(),
+            broker_name: "b".into(),
+            next_broker_id: 4,
+        },
+        &[
+            ("clusterName", "c"),
+            ("brokerName", "b"),
+            ("nextBrokerId", "4"),
+        ],
     );
     golden(
         ApplyBrokerIdHeader {
@@ -135,13 +148,25 @@ fn election_and_sync_state_set_headers() {
             master_epoch: 2,
             invoke_time: Some(5),
         },
-        &[("brokerName", "b"), ("masterBrokerId", "1"), ("masterEpoch", "2"), ("invokeTime", "5")],
+        &[
+            ("brokerName", "b"),
+            ("masterBrokerId", "1"),
+            ("masterEpoch", "2"),
+            ("invokeTime", "5"),
+        ],
     );
     golden(
-        AlterSyncStateSetResponseHeader { new_sync_state_set_epoch: 7 },
+        AlterSyncStateSetResponseHeader {
+            new_sync_state_set_epoch: 7,
+        },
         &[("newSyncStateSetEpoch", "7")],
     );
-    golden(GetReplicaInfoHeader { broker_name: "b".into() }, &[("brokerName", "b")]);
+    golden(
+        GetReplicaInfoHeader {
+            broker_name: "b".into(),
+        },
+        &[("brokerName", "b")],
+    );
     golden(
         ControllerMetadataHeader {
             group: Some("g".into()),
@@ -160,7 +185,10 @@ fn election_and_sync_state_set_headers() {
     );
     // A group without master: nothing but the epoch.
     golden(
-        MasterInfoHeader { master_epoch: Some(4), ..MasterInfoHeader::default() },
+        MasterInfoHeader {
+            master_epoch: Some(4),
+            ..MasterInfoHeader::default()
+        },
         &[("masterEpoch", "4")],
     );
 }
@@ -169,8 +197,14 @@ fn election_and_sync_state_set_headers() {
 fn bodies_in_javas_json() {
     let java = br#"{"syncStateSet":[3,1],"syncStateSetEpoch":2}"#;
     let body = SyncStateSetBody::decode(java).expect("decodes");
-    assert_eq!(body.sync_state_set.iter().copied().collect::<Vec<_>>(), [1, 3]);
-    assert_eq!(String::from_utf8(body.encode()).unwrap(), r#"{"syncStateSet":[1,3],"syncStateSetEpoch":2}"#);
+    assert_eq!(
+        body.sync_state_set.iter().copied().collect::<Vec<_>>(),
+        [1, 3]
+    );
+    assert_eq!(
+        String::from_utf8(body.encode()).unwrap(),
+        r#"{"syncStateSet":[1,3],"syncStateSetEpoch":2}"#
+    );
 
     let java = br#"{"brokerMemberGroup":{"brokerAddrs":{"1":"10.0.0.1:10911"},"brokerName":"b","cluster":"c"},"syncStateSet":[1]}"#;
     let body = ElectMasterResponseBody::decode(java).expect("decodes");

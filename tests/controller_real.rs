@@ -27,7 +27,11 @@ fn master_loss_and_switch_over_loopback() {
         let events = Events::default();
         let clients: Vec<ControllerClient<_>> = (1..=3)
             .map(|id| {
-                let client = ControllerClient::new(env.clone(), fast_client_config(addr, id), sink(&events, id));
+                let client = ControllerClient::new(
+                    env.clone(),
+                    fast_client_config(addr, id),
+                    sink(&events, id),
+                );
                 client.set_stats(BrokerStats {
                     epoch: 1,
                     max_offset: 100 * id,
@@ -48,7 +52,10 @@ fn master_loss_and_switch_over_loopback() {
         })
         .await;
         assert!(slaves.is_some(), "{:?}", events.lock());
-        let body = clients[0].alter_sync_state_set(&set(&[1, 2, 3])).await.expect("expand");
+        let body = clients[0]
+            .alter_sync_state_set(&set(&[1, 2, 3]))
+            .await
+            .expect("expand");
         assert_eq!(body.sync_state_set_epoch, 2);
 
         clients[0].shutdown();
@@ -56,17 +63,32 @@ fn master_loss_and_switch_over_loopback() {
             .await
             .expect("3 takes over");
         println!("loopback: new master {took:?} after the old master's connection closed");
-        assert!(is_slave_of(last_event(&events, 2), 3, 2), "{:?}", events.lock());
+        assert!(
+            is_slave_of(last_event(&events, 2), 3, 2),
+            "{:?}",
+            events.lock()
+        );
 
         let refused = clients[0]
             .alter_at(1, 1, &set(&[1, 2, 3]), 2)
             .await
             .expect_err("fenced");
-        assert_eq!(refused.code(), Some(ResponseCode::CONTROLLER_FENCED_MASTER_EPOCH));
-
-        let group = controller.with_state(|s| s.group(GROUP).cloned()).await.expect("group");
         assert_eq!(
-            (group.master, group.master_epoch, group.sync_state_set.clone(), group.sync_state_set_epoch),
+            refused.code(),
+            Some(ResponseCode::CONTROLLER_FENCED_MASTER_EPOCH)
+        );
+
+        let group = controller
+            .with_state(|s| s.group(GROUP).cloned())
+            .await
+            .expect("group");
+        assert_eq!(
+            (
+                group.master,
+                group.master_epoch,
+                group.sync_state_set.clone(),
+                group.sync_state_set_epoch
+            ),
             (Some(3), 2, set(&[3]), 3)
         );
         controller.shutdown();
@@ -79,7 +101,11 @@ fn master_loss_and_switch_over_loopback() {
             .await
             .expect("restart");
         let again = restarted.with_state(|s| s.group(GROUP).cloned()).await;
-        assert_eq!(again, Some(group), "the restarted controller keeps its epochs");
+        assert_eq!(
+            again,
+            Some(group),
+            "the restarted controller keeps its epochs"
+        );
         restarted.shutdown();
     });
 }

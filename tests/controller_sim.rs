@@ -30,7 +30,9 @@ fn add_controller(world: &World) -> NodeId {
     world.add_node("controller", sim_ip(1), |env| async move {
         let listener = env.bind(ctl_addr()).await.expect("bind");
         let config = controller_config(&PathBuf::from("controller"));
-        let controller = Controller::start(env, listener, config).await.expect("start");
+        let controller = Controller::start(env, listener, config)
+            .await
+            .expect("start");
         futures::future::pending::<()>().await;
         drop(controller);
     })
@@ -43,7 +45,8 @@ fn add_broker(world: &World, id: BrokerId, events: &Events, slot: &Slot) -> Node
     world.add_node(&format!("broker-{id}"), sim_ip(1 + id as u8), move |env| {
         let (events, slot) = (events.clone(), slot.clone());
         async move {
-            let client = ControllerClient::new(env, client_config(ctl_addr(), id), sink(&events, id));
+            let client =
+                ControllerClient::new(env, client_config(ctl_addr(), id), sink(&events, id));
             client.set_stats(BrokerStats {
                 epoch: 1,
                 max_offset: 100 * id,
@@ -65,7 +68,10 @@ fn client(slot: &Slot) -> ControllerClient<SimEnv> {
 async fn three_in_sync(world: &World, events: &Events, slots: &[Slot; 3]) -> [NodeId; 3] {
     let env = world.env(world.nodes()[0]);
     let b1 = add_broker(world, 1, events, &slots[0]);
-    let up = wait_until(&env, Duration::from_secs(10), || is_master_at(last_event(events, 1), 1)).await;
+    let up = wait_until(&env, Duration::from_secs(10), || {
+        is_master_at(last_event(events, 1), 1)
+    })
+    .await;
     assert!(up.is_some(), "broker 1 elected itself: {:?}", events.lock());
     let b2 = add_broker(world, 2, events, &slots[1]);
     let b3 = add_broker(world, 3, events, &slots[2]);
@@ -76,11 +82,16 @@ async fn three_in_sync(world: &World, events: &Events, slots: &[Slot; 3]) -> [No
     assert!(slaves.is_some(), "2 and 3 follow 1: {:?}", events.lock());
     let master = client(&slots[0]);
     let body = world
-        .run_on(b1, move |_| async move { master.alter_sync_state_set(&set(&[1, 2, 3])).await })
+        .run_on(b1, move |_| async move {
+            master.alter_sync_state_set(&set(&[1, 2, 3])).await
+        })
         .await
         .expect("node up")
         .expect("the master expands its sync-state set");
-    assert_eq!((body.sync_state_set, body.sync_state_set_epoch), (set(&[1, 2, 3]), 2));
+    assert_eq!(
+        (body.sync_state_set, body.sync_state_set_epoch),
+        (set(&[1, 2, 3]), 2)
+    );
     [b1, b2, b3]
 }
 
@@ -95,7 +106,11 @@ fn assert_switched(events: &Events) {
         "{:?}",
         events.lock()
     );
-    assert!(is_slave_of(last_event(events, 2), 3, 2), "{:?}", events.lock());
+    assert!(
+        is_slave_of(last_event(events, 2), 3, 2),
+        "{:?}",
+        events.lock()
+    );
 }
 
 /// What the old master would send with the epochs it knew is fenced. The first call may find
@@ -104,7 +119,9 @@ async fn stale_alter_is_fenced(world: &World, node: NodeId, slot: &Slot) {
     for _ in 0..5 {
         let stale = client(slot);
         let outcome = world
-            .run_on(node, move |_| async move { stale.alter_at(1, 1, &set(&[1, 2, 3]), 2).await })
+            .run_on(node, move |_| async move {
+                stale.alter_at(1, 1, &set(&[1, 2, 3]), 2).await
+            })
             .await
             .expect("node up");
         let refused = outcome.expect_err("a stale master is fenced");
@@ -112,7 +129,11 @@ async fn stale_alter_is_fenced(world: &World, node: NodeId, slot: &Slot) {
             world.sleep(Duration::from_secs(1)).await;
             continue;
         }
-        assert_eq!(refused.code(), Some(ResponseCode::CONTROLLER_FENCED_MASTER_EPOCH), "{refused}");
+        assert_eq!(
+            refused.code(),
+            Some(ResponseCode::CONTROLLER_FENCED_MASTER_EPOCH),
+            "{refused}"
+        );
         return;
     }
     panic!("the controller never answered the stale master");
@@ -129,9 +150,11 @@ fn killed_master_is_replaced_from_the_sync_state_set() {
         let [b1, _, b3] = three_in_sync(&world, &events, &slots).await;
 
         world.kill(b1);
-        let took = wait_until(&env, Duration::from_secs(20), || is_master_at(last_event(&events, 3), 2))
-            .await
-            .expect("a new master within the timeout");
+        let took = wait_until(&env, Duration::from_secs(20), || {
+            is_master_at(last_event(&events, 3), 2)
+        })
+        .await
+        .expect("a new master within the timeout");
         println!("killed master: new master after {took:?} (virtual)");
         // The connection closes with the process: no need to wait for the 10 s timeout.
         assert!(took <= Duration::from_secs(15), "{took:?}");
@@ -139,7 +162,10 @@ fn killed_master_is_replaced_from_the_sync_state_set() {
 
         // The old master comes back: it follows 3, and what it would send as master is fenced.
         world.restart(b1);
-        let back = wait_until(&env, Duration::from_secs(10), || is_slave_of(last_event(&events, 1), 3, 2)).await;
+        let back = wait_until(&env, Duration::from_secs(10), || {
+            is_slave_of(last_event(&events, 1), 3, 2)
+        })
+        .await;
         assert!(back.is_some(), "{:?}", events.lock());
         stale_alter_is_fenced(&world, b1, &slots[0]).await;
 
@@ -148,7 +174,10 @@ fn killed_master_is_replaced_from_the_sync_state_set() {
         world.sleep(Duration::from_secs(20)).await;
         let raw = raw_client(&world.env(b3));
         let info = world
-            .run_on(b3, move |_| async move { replica_info(&raw, ctl_addr()).await })
+            .run_on(
+                b3,
+                move |_| async move { replica_info(&raw, ctl_addr()).await },
+            )
             .await
             .expect("node up");
         assert_eq!(info, (Some(3), 2, set(&[3]), 3));
@@ -167,20 +196,33 @@ fn partitioned_master_is_replaced_after_the_heartbeat_timeout_and_fenced() {
         let [b1, _, _] = three_in_sync(&world, &events, &slots).await;
 
         world.clog_node(b1);
-        let took = wait_until(&env, Duration::from_secs(30), || is_master_at(last_event(&events, 3), 2))
-            .await
-            .expect("a new master");
+        let took = wait_until(&env, Duration::from_secs(30), || {
+            is_master_at(last_event(&events, 3), 2)
+        })
+        .await
+        .expect("a new master");
         println!("partitioned master: new master after {took:?} (virtual)");
         // Silent for the 10 s timeout, then found by a scan at most 5 s later.
         assert!(took >= Duration::from_secs(9), "{took:?}");
         assert!(took <= Duration::from_secs(16), "{took:?}");
         assert_switched(&events);
-        assert_eq!(client(&slots[0]).role(), Some((Role::Master, 1)), "1 has heard nothing");
+        assert_eq!(
+            client(&slots[0]).role(),
+            Some((Role::Master, 1)),
+            "1 has heard nothing"
+        );
 
         world.unclog_node(b1);
         stale_alter_is_fenced(&world, b1, &slots[0]).await;
-        let demoted = wait_until(&env, Duration::from_secs(15), || is_slave_of(last_event(&events, 1), 3, 2)).await;
-        assert!(demoted.is_some(), "the old master learns it is a slave: {:?}", events.lock());
+        let demoted = wait_until(&env, Duration::from_secs(15), || {
+            is_slave_of(last_event(&events, 1), 3, 2)
+        })
+        .await;
+        assert!(
+            demoted.is_some(),
+            "the old master learns it is a slave: {:?}",
+            events.lock()
+        );
     });
 }
 

@@ -29,8 +29,14 @@ const WITHOUT_EFFECT: &[(&str, &str)] = &[
     ("controllerType", "a single controller node; no Raft"),
     ("controllerDLegerGroup", "a single controller node; no Raft"),
     ("controllerDLegerPeers", "a single controller node; no Raft"),
-    ("controllerDLegerSelfId", "a single controller node; no Raft"),
-    ("controllerThreadPoolNums", "requests run on the async runtime"),
+    (
+        "controllerDLegerSelfId",
+        "a single controller node; no Raft",
+    ),
+    (
+        "controllerThreadPoolNums",
+        "requests run on the async runtime",
+    ),
     (
         "controllerRequestThreadPoolQueueCapacity",
         "requests run on the async runtime",
@@ -114,7 +120,10 @@ pub fn controller_config(
 }
 
 /// The effective settings as `key=value` pairs (`-p`).
-pub fn describe_controller(s: &ControllerSettings, port_key: &'static str) -> Vec<(&'static str, String)> {
+pub fn describe_controller(
+    s: &ControllerSettings,
+    port_key: &'static str,
+) -> Vec<(&'static str, String)> {
     let c = &s.config;
     vec![
         (port_key, s.listen_port.to_string()),
@@ -172,7 +181,10 @@ mod tests {
         assert_eq!(s.listen_port, CONTROLLER_PORT_DEFAULT);
         assert!(!s.config.enable_elect_unclean_master);
         let error = load("\nscanNotActiveBrokerInterval=5").expect_err("too short");
-        assert_eq!((error.line, error.key.as_str()), (2, "scanNotActiveBrokerInterval"));
+        assert_eq!(
+            (error.line, error.key.as_str()),
+            (2, "scanNotActiveBrokerInterval")
+        );
         assert!(load("enableElectUncleanMaster=maybe").is_err());
     }
 }

@@ -140,7 +140,11 @@ mod tests {
 
     fn load(text: &str) -> Result<Loaded<NamesrvSettings>, ConfError> {
         let entries = properties::parse(text).expect("properties");
-        namesrv_config(&entries, NamesrvConfig::default(), ControllerConfig::default())
+        namesrv_config(
+            &entries,
+            NamesrvConfig::default(),
+            ControllerConfig::default(),
+        )
     }
 
     #[test]

@@ -115,10 +115,9 @@ impl EpochCache {
 
     /// The entry whose `[start, end)` holds `offset` (the newest one for an offset at the end).
     pub fn find_by_offset(&self, offset: i64, max_offset: i64) -> Option<EpochEntry> {
-        self.entries()
-            .into_iter()
-            .rev()
-            .find(|e| e.start_offset <= offset && offset < self.end_of(e.epoch, max_offset).unwrap_or(0))
+        self.entries().into_iter().rev().find(|e| {
+            e.start_offset <= offset && offset < self.end_of(e.epoch, max_offset).unwrap_or(0)
+        })
     }
 
     /// The first entry after `epoch` (a transfer batch never spans two epochs).
@@ -193,14 +192,16 @@ impl EpochCache {
 
     /// Parses and checks a handshake body.
     pub fn decode_wire(bytes: &[u8]) -> Result<Self, EpochCacheError> {
-        if bytes.len() % WIRE_ENTRY_BYTES != 0 {
+        if !bytes.len().is_multiple_of(WIRE_ENTRY_BYTES) {
             return Err(EpochCacheError::WireLength { len: bytes.len() });
         }
         let entries: Vec<EpochEntry> = bytes
             .chunks_exact(WIRE_ENTRY_BYTES)
             .map(|c| EpochEntry {
                 epoch: i32::from_be_bytes([c[0], c[1], c[2], c[3]]),
-                start_offset: i64::from_be_bytes([c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11]]),
+                start_offset: i64::from_be_bytes([
+                    c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11],
+                ]),
             })
             .collect();
         EpochCache::from_entries(&entries)

@@ -30,7 +30,10 @@ fn old_master_unreplicated_tail_in_its_epoch_is_dropped() {
     let old = cache(&[(1, 0)]);
     let new = cache(&[(1, 0), (2, 100)]);
     let t = truncation(&old, 150, &new, 300).expect("common");
-    assert_eq!((t.keep_until, t.bytes_dropped, t.common_epoch), (100, 50, 1));
+    assert_eq!(
+        (t.keep_until, t.bytes_dropped, t.common_epoch),
+        (100, 50, 1)
+    );
 }
 
 #[test]
@@ -40,7 +43,10 @@ fn an_epoch_the_master_never_saw_is_dropped_whole() {
     let slave = cache(&[(1, 0), (2, 100)]);
     let master = cache(&[(1, 0), (3, 100)]);
     let t = truncation(&slave, 200, &master, 400).expect("common");
-    assert_eq!((t.keep_until, t.bytes_dropped, t.common_epoch), (100, 100, 1));
+    assert_eq!(
+        (t.keep_until, t.bytes_dropped, t.common_epoch),
+        (100, 100, 1)
+    );
 }
 
 #[test]
@@ -67,28 +73,54 @@ fn empty_epochs_share_a_start() {
 
 #[test]
 fn no_common_history_gives_none() {
-    assert_eq!(consistent_point(&cache(&[(5, 0)]), 10, &cache(&[(1, 0)]), 10), None);
-    assert_eq!(consistent_point(&EpochCache::new(), 0, &cache(&[(1, 0)]), 10), None);
-    assert_eq!(truncation(&cache(&[(1, 0)]), 10, &EpochCache::new(), 0), None);
+    assert_eq!(
+        consistent_point(&cache(&[(5, 0)]), 10, &cache(&[(1, 0)]), 10),
+        None
+    );
+    assert_eq!(
+        consistent_point(&EpochCache::new(), 0, &cache(&[(1, 0)]), 10),
+        None
+    );
+    assert_eq!(
+        truncation(&cache(&[(1, 0)]), 10, &EpochCache::new(), 0),
+        None
+    );
 }
 
 #[test]
 fn appends_keep_the_invariants() {
     let mut h = cache(&[(1, 0)]);
     assert_eq!(
-        h.append(EpochEntry { epoch: 1, start_offset: 10 }),
+        h.append(EpochEntry {
+            epoch: 1,
+            start_offset: 10
+        }),
         Err(EpochCacheError::EpochNotIncreasing { last: 1, epoch: 1 })
     );
     assert!(matches!(
-        h.append(EpochEntry { epoch: 2, start_offset: -1 }),
+        h.append(EpochEntry {
+            epoch: 2,
+            start_offset: -1
+        }),
         Err(EpochCacheError::NegativeStart { .. })
     ));
-    h.append(EpochEntry { epoch: 3, start_offset: 10 }).expect("later epoch");
+    h.append(EpochEntry {
+        epoch: 3,
+        start_offset: 10,
+    })
+    .expect("later epoch");
     assert!(matches!(
-        h.append(EpochEntry { epoch: 4, start_offset: 9 }),
+        h.append(EpochEntry {
+            epoch: 4,
+            start_offset: 9
+        }),
         Err(EpochCacheError::StartGoesBack { .. })
     ));
-    h.append(EpochEntry { epoch: 4, start_offset: 10 }).expect("empty epoch 3");
+    h.append(EpochEntry {
+        epoch: 4,
+        start_offset: 10,
+    })
+    .expect("empty epoch 3");
     assert_eq!(h.last_epoch(), 4);
     assert_eq!(EpochCache::new().last_epoch(), -1);
 }

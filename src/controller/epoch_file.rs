@@ -69,12 +69,18 @@ pub enum EpochSource {
     Absent,
     Main,
     /// The main file was missing or refused for `main_error`.
-    Backup { main_error: EpochFileError },
+    Backup {
+        main_error: EpochFileError,
+    },
 }
 
 /// The CRC RocketMQ writes on line 2 for these entries.
 pub fn entries_crc(entries: &[EpochEntry]) -> u32 {
-    crc_of_lines(entries.iter().map(|e| format!("{}-{}", e.epoch, e.start_offset)))
+    crc_of_lines(
+        entries
+            .iter()
+            .map(|e| format!("{}-{}", e.epoch, e.start_offset)),
+    )
 }
 
 fn crc_of_lines(lines: impl Iterator<Item = String>) -> u32 {
@@ -117,13 +123,19 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<EpochEntry>, EpochFileError> {
         }
         if entries.len() == EPOCH_ENTRIES_MAX {
             let max = EPOCH_ENTRIES_MAX;
-            return Err(EpochFileError::TooManyEntries { count: max + 1, max });
+            return Err(EpochFileError::TooManyEntries {
+                count: max + 1,
+                max,
+            });
         }
         entries.push(parse_entry(line, text)?);
     }
     if entries.len() != count {
         let found = entries.len();
-        return Err(EpochFileError::CountMismatch { expected: count, found });
+        return Err(EpochFileError::CountMismatch {
+            expected: count,
+            found,
+        });
     }
     let expected = crc_signed as u32;
     let actual = entries_crc(&entries);
@@ -221,8 +233,14 @@ mod tests {
 
     fn entries() -> Vec<EpochEntry> {
         vec![
-            EpochEntry { epoch: 1, start_offset: 0 },
-            EpochEntry { epoch: 2, start_offset: 4096 },
+            EpochEntry {
+                epoch: 1,
+                start_offset: 0,
+            },
+            EpochEntry {
+                epoch: 2,
+                start_offset: 4096,
+            },
         ]
     }
 
@@ -231,7 +249,10 @@ mod tests {
         // CRC-32 of "1-0\n2-4096\n", masked to 31 bits, as Java's UtilAll.crc32 gives it.
         let crc = crc32fast::hash(b"1-0\n2-4096\n") & 0x7FFF_FFFF;
         assert_eq!(encode(&entries()), format!("2\n{crc}\n1-0\n2-4096\n"));
-        assert_eq!(decode(encode(&entries()).as_bytes()).expect("decodes"), entries());
+        assert_eq!(
+            decode(encode(&entries()).as_bytes()).expect("decodes"),
+            entries()
+        );
         assert_eq!(encode(&[]), "0\n0\n");
         assert_eq!(decode(b"0\n0\n").expect("empty"), vec![]);
     }

@@ -53,7 +53,10 @@ pub enum ControllerError {
     #[error("fenced: the current sync state set epoch is {current}, not {got}")]
     FencedSyncStateSetEpoch { current: i32, got: i32 },
     #[error("the current master is {current:?}, not {got}")]
-    InvalidMaster { current: Option<BrokerId>, got: BrokerId },
+    InvalidMaster {
+        current: Option<BrokerId>,
+        got: BrokerId,
+    },
     #[error("replica {id} does not exist")]
     InvalidReplicas { id: BrokerId },
     #[error("replica {id} is not alive")]

@@ -47,7 +47,11 @@ fn set_body(view: &GroupView) -> Bytes {
 }
 
 /// CONTROLLER_GET_NEXT_BROKER_ID (1012).
-pub async fn next_broker_id<E: Env>(s: Arc<Shared<E>>, _: RequestContext, req: RemotingCommand) -> Reply {
+pub async fn next_broker_id<E: Env>(
+    s: Arc<Shared<E>>,
+    _: RequestContext,
+    req: RemotingCommand,
+) -> Reply {
     let header = req.header::<BrokerGroupHeader>()?;
     let next = s.state.lock().await.next_broker_id(&header.broker_name);
     Ok(ok().with_header(&GetNextBrokerIdResponseHeader {
@@ -58,10 +62,19 @@ pub async fn next_broker_id<E: Env>(s: Arc<Shared<E>>, _: RequestContext, req: R
 }
 
 /// CONTROLLER_APPLY_BROKER_ID (1013).
-pub async fn apply_broker_id<E: Env>(s: Arc<Shared<E>>, _: RequestContext, req: RemotingCommand) -> Reply {
+pub async fn apply_broker_id<E: Env>(
+    s: Arc<Shared<E>>,
+    _: RequestContext,
+    req: RemotingCommand,
+) -> Reply {
     let h = req.header::<ApplyBrokerIdHeader>()?;
     s.mutate(|state, _| {
-        state.apply_broker_id(&h.cluster_name, &h.broker_name, h.applied_broker_id, &h.register_check_code)
+        state.apply_broker_id(
+            &h.cluster_name,
+            &h.broker_name,
+            h.applied_broker_id,
+            &h.register_check_code,
+        )
     })
     .await?;
     Ok(ok().with_header(&ApplyBrokerIdResponseHeader {
@@ -89,7 +102,11 @@ pub async fn register<E: Env>(s: Arc<Shared<E>>, _: RequestContext, req: Remotin
 }
 
 /// BROKER_HEARTBEAT (904). Liveness only: nothing to persist.
-pub async fn heartbeat<E: Env>(s: Arc<Shared<E>>, ctx: RequestContext, req: RemotingCommand) -> Reply {
+pub async fn heartbeat<E: Env>(
+    s: Arc<Shared<E>>,
+    ctx: RequestContext,
+    req: RemotingCommand,
+) -> Reply {
     let h = req.header::<BrokerHeartbeatHeader>()?;
     let broker_id = h.broker_id.ok_or(ControllerError::InvalidRequest {
         what: "heartbeat with empty brokerId",
@@ -149,18 +166,29 @@ pub async fn elect<E: Env>(s: Arc<Shared<E>>, _: RequestContext, req: RemotingCo
                 view.master.as_ref().map(|(id, _)| *id),
                 view.broker_name
             );
-            Ok(RemotingCommand::response(ResponseCode::CONTROLLER_MASTER_STILL_EXIST, Some(remark))
+            Ok(
+                RemotingCommand::response(
+                    ResponseCode::CONTROLLER_MASTER_STILL_EXIST,
+                    Some(remark),
+                )
                 .with_header(&master_header(&view, true))
-                .with_body(Bytes::from(body.encode())))
+                .with_body(Bytes::from(body.encode())),
+            )
         }
     }
 }
 
 /// CONTROLLER_ALTER_SYNC_STATE_SET (1001).
-pub async fn alter_sync_state_set<E: Env>(s: Arc<Shared<E>>, _: RequestContext, req: RemotingCommand) -> Reply {
+pub async fn alter_sync_state_set<E: Env>(
+    s: Arc<Shared<E>>,
+    _: RequestContext,
+    req: RemotingCommand,
+) -> Reply {
     let h = req.header::<AlterSyncStateSetHeader>()?;
     if req.body.is_empty() {
-        return Err(ControllerError::InvalidRequest { what: "sync state set body missing" });
+        return Err(ControllerError::InvalidRequest {
+            what: "sync state set body missing",
+        });
     }
     let body = SyncStateSetBody::decode(&req.body)?;
     let view = s
@@ -182,16 +210,28 @@ pub async fn alter_sync_state_set<E: Env>(s: Arc<Shared<E>>, _: RequestContext, 
 }
 
 /// CONTROLLER_GET_REPLICA_INFO (1004).
-pub async fn replica_info<E: Env>(s: Arc<Shared<E>>, _: RequestContext, req: RemotingCommand) -> Reply {
+pub async fn replica_info<E: Env>(
+    s: Arc<Shared<E>>,
+    _: RequestContext,
+    req: RemotingCommand,
+) -> Reply {
     let h = req.header::<GetReplicaInfoHeader>()?;
     let view = s.state.lock().await.replica_info(&h.broker_name)?;
-    Ok(ok().with_header(&master_header(&view, false)).with_body(set_body(&view)))
+    Ok(ok()
+        .with_header(&master_header(&view, false))
+        .with_body(set_body(&view)))
 }
 
 /// CONTROLLER_GET_SYNC_STATE_DATA (1006): body = JSON list of broker names.
-pub async fn sync_state_data<E: Env>(s: Arc<Shared<E>>, _: RequestContext, req: RemotingCommand) -> Reply {
+pub async fn sync_state_data<E: Env>(
+    s: Arc<Shared<E>>,
+    _: RequestContext,
+    req: RemotingCommand,
+) -> Reply {
     if req.body.is_empty() {
-        return Err(ControllerError::InvalidRequest { what: "broker name list missing" });
+        return Err(ControllerError::InvalidRequest {
+            what: "broker name list missing",
+        });
     }
     let names = decode_broker_names(&req.body)?;
     let now = s.env.now();

@@ -71,7 +71,10 @@ pub enum Election {
 pub enum ElectionOutcome {
     Elected(RoleChange),
     /// Nobody could be elected: the group has no master now, its master epoch moved on.
-    NoCandidate { broker_name: String, master_epoch: i32 },
+    NoCandidate {
+        broker_name: String,
+        master_epoch: i32,
+    },
 }
 
 /// What a scan found.
@@ -97,7 +100,11 @@ pub struct ControllerState {
 
 impl ControllerState {
     /// A controller with `groups` (from its snapshot) that started at `now`.
-    pub fn new(config: &ControllerConfig, groups: BTreeMap<String, BrokerGroup>, now: Instant) -> Self {
+    pub fn new(
+        config: &ControllerConfig,
+        groups: BTreeMap<String, BrokerGroup>,
+        now: Instant,
+    ) -> Self {
         ControllerState {
             limits: config.limits,
             heartbeat_timeout: config.heartbeat_timeout,
@@ -162,7 +169,11 @@ impl ControllerState {
             return Err(invalid("controller broker ids start at 1"));
         }
         if !self.groups.contains_key(broker_name) {
-            self.limit("broker groups", self.groups.len() + 1, self.limits.groups_max)?;
+            self.limit(
+                "broker groups",
+                self.groups.len() + 1,
+                self.limits.groups_max,
+            )?;
         }
         let replicas_max = self.limits.replicas_per_group_max;
         let group = self
@@ -210,12 +221,14 @@ impl ControllerState {
     ) -> Result<(GroupView, bool), ControllerError> {
         self.check_name("broker address", address)?;
         let group = self.group_mut_registered(broker_name)?;
-        let replica = group.replicas.get_mut(&id).ok_or_else(|| {
-            ControllerError::BrokerNotRegistered {
-                broker_name: broker_name.to_owned(),
-                id,
-            }
-        })?;
+        let replica =
+            group
+                .replicas
+                .get_mut(&id)
+                .ok_or_else(|| ControllerError::BrokerNotRegistered {
+                    broker_name: broker_name.to_owned(),
+                    id,
+                })?;
         if replica.address != address {
             replica.address = address.to_owned();
             self.dirty = true;
@@ -250,7 +263,11 @@ impl ControllerState {
     }
 
     /// ELECT_MASTER.
-    pub fn elect(&mut self, request: &ElectRequest, now: Instant) -> Result<Election, ControllerError> {
+    pub fn elect(
+        &mut self,
+        request: &ElectRequest,
+        now: Instant,
+    ) -> Result<Election, ControllerError> {
         let name = request.broker_name.as_str();
         let group = self.group_mut_registered(name)?;
         if let (Some(id), true) = (request.broker_id, group.never_elected()) {
@@ -294,23 +311,32 @@ impl ControllerState {
         now: Instant,
     ) -> Result<GroupView, ControllerError> {
         let limit = self.limits.replicas_per_group_max;
-        let group = self
-            .groups
-            .get(broker_name)
-            .ok_or_else(|| ControllerError::MetadataNotExist {
-                broker_name: broker_name.to_owned(),
-            })?;
+        let group =
+            self.groups
+                .get(broker_name)
+                .ok_or_else(|| ControllerError::MetadataNotExist {
+                    broker_name: broker_name.to_owned(),
+                })?;
         if master_epoch != group.master_epoch {
             let current = group.master_epoch;
-            return Err(ControllerError::FencedMasterEpoch { current, got: master_epoch });
+            return Err(ControllerError::FencedMasterEpoch {
+                current,
+                got: master_epoch,
+            });
         }
         if seen_epoch != group.sync_state_set_epoch {
             let current = group.sync_state_set_epoch;
-            return Err(ControllerError::FencedSyncStateSetEpoch { current, got: seen_epoch });
+            return Err(ControllerError::FencedSyncStateSetEpoch {
+                current,
+                got: seen_epoch,
+            });
         }
         if group.master != Some(master_id) {
             let current = group.master;
-            return Err(ControllerError::InvalidMaster { current, got: master_id });
+            return Err(ControllerError::InvalidMaster {
+                current,
+                got: master_id,
+            });
         }
         self.limit("sync state set members", new_set.len(), limit)?;
         if *new_set == group.sync_state_set {
@@ -358,7 +384,9 @@ impl ControllerState {
                 continue;
             };
             let mut info = ReplicasInfo {
-                master_address: group.master.and_then(|m| group.address(m).map(str::to_owned)),
+                master_address: group
+                    .master
+                    .and_then(|m| group.address(m).map(str::to_owned)),
                 master_broker_id: group.master,
                 master_epoch: group.master_epoch,
                 sync_state_set_epoch: group.sync_state_set_epoch,
@@ -419,7 +447,10 @@ impl ControllerState {
         if self.liveness.is_alive(name, master, now) {
             return None;
         }
-        let any_alive = group.replicas.keys().any(|id| self.liveness.is_alive(name, *id, now));
+        let any_alive = group
+            .replicas
+            .keys()
+            .any(|id| self.liveness.is_alive(name, *id, now));
         if !any_alive {
             return None;
         }
@@ -489,7 +520,11 @@ impl ControllerState {
         }
         let max = self.limits.name_bytes_max;
         match value.len() > max {
-            true => Err(ControllerError::TooLong { what, len: value.len(), max }),
+            true => Err(ControllerError::TooLong {
+                what,
+                len: value.len(),
+                max,
+            }),
             false => Ok(()),
         }
     }

@@ -39,11 +39,11 @@ pub mod epoch_cache;
 pub mod epoch_file;
 mod error;
 mod group;
+mod handlers;
 mod liveness;
 mod machine;
 #[cfg(test)]
 mod machine_tests;
-mod handlers;
 pub mod server;
 mod snapshot;
 
@@ -52,8 +52,7 @@ pub use error::{AlterFailure, ControllerError, StartError};
 pub use group::{BrokerGroup, BrokerId, GroupView, Replica};
 pub use liveness::{BrokerStats, LiveInfo, Liveness};
 pub use machine::{
-    ControllerState, ElectRequest, Election, ElectionOutcome, Heartbeat, RoleChange,
-    ScanResult,
+    ControllerState, ElectRequest, Election, ElectionOutcome, Heartbeat, RoleChange, ScanResult,
 };
 pub use server::{run, Controller};
 pub use snapshot::Snapshot;

@@ -103,7 +103,10 @@ impl<E: Env> Shared<E> {
                     );
                     self.notify(&change).await;
                 }
-                ElectionOutcome::NoCandidate { broker_name, master_epoch } => {
+                ElectionOutcome::NoCandidate {
+                    broker_name,
+                    master_epoch,
+                } => {
                     tracing::warn!(
                         target: "rocketsim::controller", group = %broker_name, master_epoch,
                         "master inactive and no replica of the sync state set is alive: the group has no master"
@@ -123,7 +126,11 @@ pub struct Controller<E: Env> {
 
 impl<E: Env> Controller<E> {
     /// Loads the persisted groups, starts serving on `listener` and starts the scan.
-    pub async fn start(env: E, listener: E::Listener, config: ControllerConfig) -> Result<Self, StartError> {
+    pub async fn start(
+        env: E,
+        listener: E::Listener,
+        config: ControllerConfig,
+    ) -> Result<Self, StartError> {
         let groups = load(&env, &config)?;
         let state = ControllerState::new(&config, groups, env.now());
         let shared = Arc::new(Shared {
@@ -133,12 +140,17 @@ impl<E: Env> Controller<E> {
             server: Mutex::new(None),
         });
         let remoting = shared.config.remoting.clone();
-        let server = Server::start(&env, listener, dispatcher(&shared), remoting).map_err(StartError::Listen)?;
+        let server = Server::start(&env, listener, dispatcher(&shared), remoting)
+            .map_err(StartError::Listen)?;
         let server = Arc::new(server);
         *shared.server.lock() = Some(server.clone());
         let scanner = env.spawn("controller-scan", scan(shared.clone(), server.clone()));
         tracing::info!(target: "rocketsim::controller", addr = %server.local_addr(), "controller started");
-        Ok(Controller { shared, server, scanner })
+        Ok(Controller {
+            shared,
+            server,
+            scanner,
+        })
     }
 
     /// Where it listens.
@@ -172,33 +184,74 @@ pub async fn run<E: Env>(
     Ok(())
 }
 
-fn load<E: Env>(env: &E, config: &ControllerConfig) -> Result<std::collections::BTreeMap<String, super::group::BrokerGroup>, StartError> {
+fn load<E: Env>(
+    env: &E,
+    config: &ControllerConfig,
+) -> Result<std::collections::BTreeMap<String, super::group::BrokerGroup>, StartError> {
     let path = &config.store_path;
     let display = || path.display().to_string();
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        env.create_dir_all(parent).map_err(|source| StartError::Read { path: display(), source })?;
+        env.create_dir_all(parent)
+            .map_err(|source| StartError::Read {
+                path: display(),
+                source,
+            })?;
     }
     match env.read_file(path) {
         Ok(bytes) => Snapshot::decode(&bytes, &config.limits)
             .map(|s| s.groups)
-            .map_err(|e| StartError::Parse { path: display(), detail: e.to_string() }),
+            .map_err(|e| StartError::Parse {
+                path: display(),
+                detail: e.to_string(),
+            }),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Default::default()),
-        Err(source) => Err(StartError::Read { path: display(), source }),
+        Err(source) => Err(StartError::Read {
+            path: display(),
+            source,
+        }),
     }
 }
 
 fn dispatcher<E: Env>(shared: &Arc<Shared<E>>) -> Dispatcher {
     use RequestCode as C;
     let d = Dispatcher::new()
-        .register_with(C::CONTROLLER_GET_NEXT_BROKER_ID, shared, handlers::next_broker_id::<E>)
-        .register_with(C::CONTROLLER_APPLY_BROKER_ID, shared, handlers::apply_broker_id::<E>)
-        .register_with(C::CONTROLLER_REGISTER_BROKER, shared, handlers::register::<E>)
+        .register_with(
+            C::CONTROLLER_GET_NEXT_BROKER_ID,
+            shared,
+            handlers::next_broker_id::<E>,
+        )
+        .register_with(
+            C::CONTROLLER_APPLY_BROKER_ID,
+            shared,
+            handlers::apply_broker_id::<E>,
+        )
+        .register_with(
+            C::CONTROLLER_REGISTER_BROKER,
+            shared,
+            handlers::register::<E>,
+        )
         .register_with(C::BROKER_HEARTBEAT, shared, handlers::heartbeat::<E>)
         .register_with(C::CONTROLLER_ELECT_MASTER, shared, handlers::elect::<E>)
-        .register_with(C::CONTROLLER_ALTER_SYNC_STATE_SET, shared, handlers::alter_sync_state_set::<E>)
-        .register_with(C::CONTROLLER_GET_REPLICA_INFO, shared, handlers::replica_info::<E>)
-        .register_with(C::CONTROLLER_GET_SYNC_STATE_DATA, shared, handlers::sync_state_data::<E>)
-        .register_with(C::CONTROLLER_GET_METADATA_INFO, shared, handlers::metadata::<E>);
+        .register_with(
+            C::CONTROLLER_ALTER_SYNC_STATE_SET,
+            shared,
+            handlers::alter_sync_state_set::<E>,
+        )
+        .register_with(
+            C::CONTROLLER_GET_REPLICA_INFO,
+            shared,
+            handlers::replica_info::<E>,
+        )
+        .register_with(
+            C::CONTROLLER_GET_SYNC_STATE_DATA,
+            shared,
+            handlers::sync_state_data::<E>,
+        )
+        .register_with(
+            C::CONTROLLER_GET_METADATA_INFO,
+            shared,
+            handlers::metadata::<E>,
+        );
     let closed = shared.clone();
     d.on_close(move |info: ConnInfo| {
         let shared = closed.clone();

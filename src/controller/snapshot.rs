@@ -30,7 +30,10 @@ pub enum SnapshotError {
     #[error("unknown snapshot version {0}")]
     Version(u32),
     #[error("group {group}: {problem}")]
-    Invalid { group: String, problem: &'static str },
+    Invalid {
+        group: String,
+        problem: &'static str,
+    },
 }
 
 impl Snapshot {
@@ -55,7 +58,10 @@ impl Snapshot {
         }
         if snapshot.groups.len() > limits.groups_max {
             let group = String::from("*");
-            return Err(SnapshotError::Invalid { group, problem: "more groups than allowed" });
+            return Err(SnapshotError::Invalid {
+                group,
+                problem: "more groups than allowed",
+            });
         }
         for (name, group) in &snapshot.groups {
             check_group(name, group, limits).map_err(|problem| SnapshotError::Invalid {
@@ -81,10 +87,17 @@ fn check_group(
     if group.master_epoch < 0 || group.sync_state_set_epoch < 0 {
         return Err("negative epoch");
     }
-    if !group.sync_state_set.iter().all(|id| group.replicas.contains_key(id)) {
+    if !group
+        .sync_state_set
+        .iter()
+        .all(|id| group.replicas.contains_key(id))
+    {
         return Err("sync state set names an unknown replica");
     }
-    if group.master.is_some_and(|m| !group.sync_state_set.contains(&m)) {
+    if group
+        .master
+        .is_some_and(|m| !group.sync_state_set.contains(&m))
+    {
         return Err("master outside the sync state set");
     }
     if group.replicas.keys().any(|id| *id >= group.next_broker_id) {
@@ -128,9 +141,15 @@ mod tests {
         let bytes = Snapshot::of(&BTreeMap::from([("g".to_string(), g)])).encode();
         assert!(matches!(
             Snapshot::decode(&bytes, &limits),
-            Err(SnapshotError::Invalid { problem: "master outside the sync state set", .. })
+            Err(SnapshotError::Invalid {
+                problem: "master outside the sync state set",
+                ..
+            })
         ));
-        assert!(matches!(Snapshot::decode(b"{", &limits), Err(SnapshotError::Json(_))));
+        assert!(matches!(
+            Snapshot::decode(b"{", &limits),
+            Err(SnapshotError::Json(_))
+        ));
         assert_eq!(
             Snapshot::decode(br#"{"version":9,"groups":{}}"#, &limits),
             Err(SnapshotError::Version(9))

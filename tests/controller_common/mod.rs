@@ -74,7 +74,11 @@ pub fn sink(events: &Events, id: BrokerId) -> impl Fn(RoleEvent) + Send + Sync +
 /// The last event broker `id` got.
 pub fn last_event(events: &Events, id: BrokerId) -> Option<RoleEvent> {
     let events = events.lock();
-    events.iter().rev().find(|(b, _)| *b == id).map(|(_, e)| e.clone())
+    events
+        .iter()
+        .rev()
+        .find(|(b, _)| *b == id)
+        .map(|(_, e)| e.clone())
 }
 
 pub fn is_master_at(event: Option<RoleEvent>, epoch: i32) -> bool {
@@ -90,7 +94,11 @@ pub fn set(ids: &[BrokerId]) -> BTreeSet<BrokerId> {
 }
 
 /// Polls `check` every 50 ms until it holds or `limit` passes; how long it took.
-pub async fn wait_until<E: Env>(env: &E, limit: Duration, check: impl Fn() -> bool) -> Option<Duration> {
+pub async fn wait_until<E: Env>(
+    env: &E,
+    limit: Duration,
+    check: impl Fn() -> bool,
+) -> Option<Duration> {
     let start = env.now();
     loop {
         if check() {
@@ -107,7 +115,11 @@ pub fn raw_client<E: Env>(env: &E) -> Client<E> {
     Client::new(env.clone(), Dispatcher::new(), RemotingConfig::default())
 }
 
-pub async fn call<E: Env>(client: &Client<E>, addr: SocketAddr, request: RemotingCommand) -> RemotingCommand {
+pub async fn call<E: Env>(
+    client: &Client<E>,
+    addr: SocketAddr,
+    request: RemotingCommand,
+) -> RemotingCommand {
     client
         .invoke(addr, request, Duration::from_secs(3))
         .await
@@ -119,10 +131,17 @@ pub async fn replica_info<E: Env>(
     client: &Client<E>,
     addr: SocketAddr,
 ) -> (Option<BrokerId>, i32, BTreeSet<BrokerId>, i32) {
-    let request = RemotingCommand::request(RequestCode::CONTROLLER_GET_REPLICA_INFO)
-        .with_header(&GetReplicaInfoHeader { broker_name: GROUP.into() });
+    let request = RemotingCommand::request(RequestCode::CONTROLLER_GET_REPLICA_INFO).with_header(
+        &GetReplicaInfoHeader {
+            broker_name: GROUP.into(),
+        },
+    );
     let response = call(client, addr, request).await;
-    assert_eq!(response.response_code(), Some(ResponseCode::SUCCESS), "{response:?}");
+    assert_eq!(
+        response.response_code(),
+        Some(ResponseCode::SUCCESS),
+        "{response:?}"
+    );
     let header: MasterInfoHeader = response.header().expect("header");
     let body = SyncStateSetBody::decode(&response.body).expect("body");
     (

@@ -16,7 +16,10 @@ use std::path::PathBuf;
 use std::process::exit;
 
 #[derive(Parser)]
-#[command(version, about = "rocketsim controller (RocketMQ 5 controller mode, single node)")]
+#[command(
+    version,
+    about = "rocketsim controller (RocketMQ 5 controller mode, single node)"
+)]
 struct Args {
     /// controller.conf (Java properties format).
     #[arg(short = 'c', long = "configFile")]

@@ -89,7 +89,11 @@ impl<E: Env> Clone for ControllerClient<E> {
 
 impl<E: Env> ControllerClient<E> {
     /// A client that reports role events to `on_event` (which must not block).
-    pub fn new(env: E, config: ClientConfig, on_event: impl Fn(RoleEvent) + Send + Sync + 'static) -> Self {
+    pub fn new(
+        env: E,
+        config: ClientConfig,
+        on_event: impl Fn(RoleEvent) + Send + Sync + 'static,
+    ) -> Self {
         let inner = Arc::new_cyclic(|weak: &Weak<Inner<E>>| {
             let dispatcher = Dispatcher::new().register(
                 RequestCode::NOTIFY_BROKER_ROLE_CHANGED,
@@ -210,7 +214,12 @@ impl<E: Env> ControllerClient<E> {
         new_set: &BTreeSet<BrokerId>,
     ) -> Result<SyncStateSetBody, ClientError> {
         let id = self.broker_id().ok_or(ClientError::NotRegistered)?;
-        let epochs = self.inner.tracker.lock().as_ref().and_then(RoleTracker::alter_epochs);
+        let epochs = self
+            .inner
+            .tracker
+            .lock()
+            .as_ref()
+            .and_then(RoleTracker::alter_epochs);
         let (master_epoch, seen_epoch) = epochs.ok_or(ClientError::NotMaster)?;
         self.alter_at(id, master_epoch, new_set, seen_epoch).await
     }
@@ -238,7 +247,10 @@ impl<E: Env> ControllerClient<E> {
     async fn call(&self, request: RemotingCommand) -> Result<RemotingCommand, ClientError> {
         let inner = &self.inner;
         let addr = inner.config.controller_addr;
-        Ok(inner.remoting.invoke(addr, request, inner.config.rpc_timeout).await?)
+        Ok(inner
+            .remoting
+            .invoke(addr, request, inner.config.rpc_timeout)
+            .await?)
     }
 
     /// Observes, then asks for the election the tracker wants (once).
@@ -321,7 +333,8 @@ async fn sync_loop<E: Env>(client: ControllerClient<E>) {
                 if let Err(error) = client.sync_replica_info().await {
                     tracing::debug!(target: "rocketsim::controller", %error, "replica info failed");
                     // The controller lost the group (a fresh controller): register again.
-                    registered = error.code() != Some(ResponseCode::CONTROLLER_BROKER_METADATA_NOT_EXIST);
+                    registered =
+                        error.code() != Some(ResponseCode::CONTROLLER_BROKER_METADATA_NOT_EXIST);
                 }
                 config.replica_info_interval
             }

@@ -55,7 +55,9 @@ pub enum Role {
     /// Nothing heard yet.
     Unknown,
     Master,
-    Slave { master_id: BrokerId },
+    Slave {
+        master_id: BrokerId,
+    },
     /// The group has no master.
     NoMaster,
 }
@@ -234,7 +236,10 @@ mod tests {
         );
         assert_eq!(t.alter_epochs(), None);
         // A reordered push from epoch 1 changes nothing.
-        assert_eq!(t.observe(&seen(Some(1), 1, Some((&[1], 1)))), Reaction::default());
+        assert_eq!(
+            t.observe(&seen(Some(1), 1, Some((&[1], 1)))),
+            Reaction::default()
+        );
         assert_eq!(t.role(), Role::Slave { master_id: 2 });
     }
 
@@ -251,7 +256,10 @@ mod tests {
             })
         );
         assert_eq!(t.alter_epochs(), Some((1, 2)));
-        assert_eq!(t.observe(&seen(Some(1), 1, Some((&[1], 1)))), Reaction::default());
+        assert_eq!(
+            t.observe(&seen(Some(1), 1, Some((&[1], 1)))),
+            Reaction::default()
+        );
         assert_eq!(t.observe(&seen(Some(1), 1, None)), Reaction::default());
     }
 
@@ -282,6 +290,12 @@ mod tests {
         assert_eq!(r.event, Some(RoleEvent::MasterLost { master_epoch: 2 }));
         assert_eq!(t.role(), Role::NoMaster);
         let r = t.observe(&seen(Some(2), 3, Some((&[2], 3))));
-        assert!(matches!(r.event, Some(RoleEvent::BecomeMaster { master_epoch: 3, .. })));
+        assert!(matches!(
+            r.event,
+            Some(RoleEvent::BecomeMaster {
+                master_epoch: 3,
+                ..
+            })
+        ));
     }
 }

@@ -38,10 +38,16 @@ pub(super) fn next_broker_id(me: &BrokerIdentity) -> RemotingCommand {
 
 pub(super) fn parse_next_broker_id(response: &RemotingCommand) -> Result<BrokerId, ClientError> {
     success(response)?;
-    Ok(response.header::<GetNextBrokerIdResponseHeader>()?.next_broker_id)
+    Ok(response
+        .header::<GetNextBrokerIdResponseHeader>()?
+        .next_broker_id)
 }
 
-pub(super) fn apply_broker_id(me: &BrokerIdentity, id: BrokerId, check_code: &str) -> RemotingCommand {
+pub(super) fn apply_broker_id(
+    me: &BrokerIdentity,
+    id: BrokerId,
+    check_code: &str,
+) -> RemotingCommand {
     RemotingCommand::request(RequestCode::CONTROLLER_APPLY_BROKER_ID).with_header(
         &ApplyBrokerIdHeader {
             cluster_name: me.cluster_name.clone(),
@@ -65,7 +71,9 @@ pub(super) fn register(me: &BrokerIdentity, id: BrokerId, now_ms: u64) -> Remoti
 }
 
 /// A register answer names the master only when it is alive; `None` then means "elect".
-pub(super) fn parse_register(response: &RemotingCommand) -> Result<Option<Observation>, ClientError> {
+pub(super) fn parse_register(
+    response: &RemotingCommand,
+) -> Result<Option<Observation>, ClientError> {
     success(response)?;
     let header = response.header::<RegisterToControllerResponseHeader>()?;
     let set = sync_state_set_of(&response.body)?;
@@ -91,7 +99,12 @@ pub(super) fn heartbeat(
     })
 }
 
-pub(super) fn elect(me: &BrokerIdentity, id: BrokerId, designate: bool, now_ms: u64) -> RemotingCommand {
+pub(super) fn elect(
+    me: &BrokerIdentity,
+    id: BrokerId,
+    designate: bool,
+    now_ms: u64,
+) -> RemotingCommand {
     RemotingCommand::request(RequestCode::CONTROLLER_ELECT_MASTER).with_header(&ElectMasterHeader {
         cluster_name: me.cluster_name.clone(),
         broker_name: me.broker_name.clone(),

@@ -150,7 +150,13 @@ mod tests {
 
     #[test]
     fn garbage_is_an_error() {
-        for bytes in [&b""[..], b"{", b"[1,2]", b"{\"syncStateSet\":\"x\"}", b"\xff"] {
+        for bytes in [
+            &b""[..],
+            b"{",
+            b"[1,2]",
+            b"{\"syncStateSet\":\"x\"}",
+            b"\xff",
+        ] {
             assert!(SyncStateSetBody::decode(bytes).is_err(), "{bytes:?}");
         }
         assert!(decode_broker_names(b"{}").is_err());

@@ -336,7 +336,11 @@ pub struct ControllerMetadataHeader {
 impl CommandHeader for ControllerMetadataHeader {
     fn write(&self, ext: &mut ExtFields) {
         put_opt(ext, "group", self.group.as_ref());
-        put_opt(ext, "controllerLeaderId", self.controller_leader_id.as_ref());
+        put_opt(
+            ext,
+            "controllerLeaderId",
+            self.controller_leader_id.as_ref(),
+        );
         put_opt(
             ext,
             "controllerLeaderAddress",
