@@ -173,7 +173,14 @@ impl<E: Env> ControllerClient<E> {
         self.heartbeat().await?;
         match seen {
             Some(seen) => self.observe(&seen).await,
-            None => self.elect(false).await?,
+            // No live master: ask for an election. A refusal (this broker is not in the
+            // sync-state set) leaves it registered; the next poll sees the group without
+            // master and asks again.
+            None => {
+                if let Err(error) = self.elect(false).await {
+                    tracing::info!(target: "rocketsim::controller", %error, "election after registration refused");
+                }
+            }
         }
         Ok(id)
     }
