@@ -11,6 +11,7 @@ pub mod admin;
 pub mod broker;
 pub mod client;
 pub mod conf;
+pub mod controller;
 pub mod env;
 pub mod namesrv;
 pub mod probe;

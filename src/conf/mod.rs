@@ -12,11 +12,13 @@
 //! through the resolver it passes in.
 
 pub mod broker;
+pub mod controller;
 pub mod namesrv;
 pub mod properties;
 mod value;
 
 pub use broker::{broker_config, describe_broker};
+pub use controller::{controller_config, describe_controller, ControllerSettings};
 pub use namesrv::{describe_namesrv, namesrv_config, NamesrvSettings};
 pub use properties::{Entry, PropertiesError};
 

@@ -2,8 +2,10 @@
 //! `NettyServerConfig` keys). Unknown keys and keys without effect are warnings, as in
 //! `conf::broker`.
 
+use super::controller::{apply_controller_key, ControllerSettings, CONTROLLER_PORT_DEFAULT};
 use super::value::{boolean, int, millis, text};
 use super::{ConfError, Entry, Loaded, Reason, Warning};
+use crate::controller::ControllerConfig;
 use crate::namesrv::NamesrvConfig;
 use std::path::PathBuf;
 
@@ -13,16 +15,20 @@ pub struct NamesrvSettings {
     /// `listenPort` (9876).
     pub listen_port: u16,
     pub config: NamesrvConfig,
+    /// `enableControllerInNamesrv`: run a controller in the same process.
+    pub enable_controller: bool,
+    /// The embedded controller's settings (its keys come from the same file; its port is
+    /// `controllerListenPort`, 9878).
+    pub controller: ControllerSettings,
 }
+
+/// The embedded controller's port key in `namesrv.conf`.
+pub const CONTROLLER_PORT_KEY: &str = "controllerListenPort";
 
 const WITHOUT_EFFECT: &[(&str, &str)] = &[
     ("rocketmqHome", "paths are given explicitly"),
     ("productEnvName", "no product environments"),
     ("clusterTest", "no cluster test mode"),
-    (
-        "enableControllerInNamesrv",
-        "the controller is not implemented yet",
-    ),
     ("serverWorkerThreads", "requests run on the async runtime"),
     (
         "serverCallbackExecutorThreads",
@@ -32,14 +38,20 @@ const WITHOUT_EFFECT: &[(&str, &str)] = &[
     ("defaultThreadPoolNums", "requests run on the async runtime"),
 ];
 
-/// Applies `entries` on top of `defaults` (listen port 9876).
+/// Applies `entries` on top of `defaults` (listen port 9876) and `controller_defaults`.
 pub fn namesrv_config(
     entries: &[Entry],
     defaults: NamesrvConfig,
+    controller_defaults: ControllerConfig,
 ) -> Result<Loaded<NamesrvSettings>, ConfError> {
     let mut settings = NamesrvSettings {
         listen_port: 9876,
         config: defaults,
+        enable_controller: false,
+        controller: ControllerSettings {
+            listen_port: CONTROLLER_PORT_DEFAULT,
+            config: controller_defaults,
+        },
     };
     let mut warnings = Vec::new();
     for entry in entries {
@@ -50,13 +62,24 @@ pub fn namesrv_config(
                 "kvConfigPath" => c.kv_config_path = PathBuf::from(text(&entry.value)?),
                 "orderMessageEnable" => c.order_message_enable = boolean(&entry.value)?,
                 "scanNotActiveBrokerInterval" => {
+                    // RocketMQ's NamesrvConfig and ControllerConfig both read this key.
                     c.scan_interval = millis(&entry.value, 100, 600_000)?;
+                    let controller = &mut settings.controller;
+                    apply_controller_key(controller, &entry.key, &entry.value, CONTROLLER_PORT_KEY)
+                        .unwrap_or(Ok(None))?;
                 }
+                "enableControllerInNamesrv" => settings.enable_controller = boolean(&entry.value)?,
                 key => {
+                    let controller = &mut settings.controller;
+                    if let Some(applied) =
+                        apply_controller_key(controller, key, &entry.value, CONTROLLER_PORT_KEY)
+                    {
+                        return applied;
+                    }
                     return Ok(Some(match WITHOUT_EFFECT.iter().find(|(k, _)| *k == key) {
                         Some((_, why)) => format!("accepted without effect: {why}"),
                         None => "unknown key, ignored".to_string(),
-                    }))
+                    }));
                 }
             }
             Ok(None)
@@ -99,7 +122,14 @@ pub fn describe_namesrv(s: &NamesrvSettings) -> Vec<(&'static str, String)> {
             "brokerChannelExpiredTime",
             c.table.broker_expiry.as_millis().to_string(),
         ),
+        ("enableControllerInNamesrv", s.enable_controller.to_string()),
     ]
+    .into_iter()
+    .chain(match s.enable_controller {
+        true => super::controller::describe_controller(&s.controller, CONTROLLER_PORT_KEY),
+        false => Vec::new(),
+    })
+    .collect()
 }
 
 #[cfg(test)]
@@ -110,7 +140,27 @@ mod tests {
 
     fn load(text: &str) -> Result<Loaded<NamesrvSettings>, ConfError> {
         let entries = properties::parse(text).expect("properties");
-        namesrv_config(&entries, NamesrvConfig::default())
+        namesrv_config(
+            &entries,
+            NamesrvConfig::default(),
+            ControllerConfig::default(),
+        )
+    }
+
+    #[test]
+    fn embedded_controller_keys() {
+        let loaded = load(
+            "enableControllerInNamesrv=true\ncontrollerListenPort=19878\nenableElectUncleanMaster=true\nscanNotActiveBrokerInterval=2000\n",
+        )
+        .expect("loads");
+        let s = &loaded.config;
+        assert!(s.enable_controller);
+        assert_eq!(s.controller.listen_port, 19878);
+        assert!(s.controller.config.enable_elect_unclean_master);
+        assert_eq!(s.controller.config.scan_interval, Duration::from_secs(2));
+        assert_eq!(s.config.scan_interval, Duration::from_secs(2));
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+        assert!(!load("").expect("empty").config.enable_controller);
     }
 
     #[test]

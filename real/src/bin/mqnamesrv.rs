@@ -1,6 +1,7 @@
 //! `mqnamesrv [-c namesrv.conf] [-p]`: a name server on TokioEnv, listening on 9876 unless the
-//! file sets `listenPort`. `-p` prints the effective configuration and exits. SIGTERM/SIGINT
-//! stop it (a second signal exits at once).
+//! file sets `listenPort`; with `enableControllerInNamesrv=true` also a controller on
+//! `controllerListenPort` (9878). `-p` prints the effective configuration and exits.
+//! SIGTERM/SIGINT stop it (a second signal exits at once).
 
 // The request path allocates per request (headers, ext fields); glibc's malloc was ~20% of the
 // broker's CPU under 64 concurrent senders (perf), mimalloc about a quarter of that.
@@ -9,6 +10,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::Parser;
 use rocketsim::conf::{describe_namesrv, namesrv_config};
+use rocketsim::controller::{Controller, ControllerConfig};
 use rocketsim::env::Net;
 use rocketsim::namesrv::{Namesrv, NamesrvConfig};
 use rocketsim_real::cli::{self, ConfFileError, EXIT_START, EXIT_USAGE};
@@ -42,7 +44,11 @@ fn main() {
         Some(path) => cli::load_entries(path).unwrap_or_else(|e| usage(e)),
         None => Vec::new(),
     };
-    let loaded = namesrv_config(&entries, defaults).unwrap_or_else(|source| {
+    let controller_defaults = ControllerConfig {
+        store_path: cli::home_dir().join("controller/groups.json"),
+        ..ControllerConfig::default()
+    };
+    let loaded = namesrv_config(&entries, defaults, controller_defaults).unwrap_or_else(|source| {
         let path = args.config_file.clone().unwrap_or_default();
         usage(ConfFileError::Value { path, source })
     });
@@ -69,12 +75,30 @@ fn main() {
             Ok(listener) => listener,
             Err(error) => return fail(format!("cannot listen on {bind}: {error}")),
         };
-        let namesrv = match Namesrv::start(env, listener, settings.config).await {
+        let namesrv = match Namesrv::start(env.clone(), listener, settings.config).await {
             Ok(namesrv) => namesrv,
             Err(error) => return fail(error.to_string()),
         };
-        tracing::info!(target: "rocketsim::namesrv", addr = %namesrv.local_addr(), "the name server boot success");
+        let controller = match settings.enable_controller {
+            false => None,
+            true => {
+                let port = settings.controller.listen_port;
+                let bind = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port);
+                let listener = match env.bind(bind).await {
+                    Ok(listener) => listener,
+                    Err(error) => return fail(format!("cannot listen on {bind}: {error}")),
+                };
+                match Controller::start(env, listener, settings.controller.config).await {
+                    Ok(controller) => Some(controller),
+                    Err(error) => return fail(error.to_string()),
+                }
+            }
+        };
+        tracing::info!(target: "rocketsim::namesrv", addr = %namesrv.local_addr(), controller = ?controller.as_ref().map(Controller::local_addr), "the name server boot success");
         signal.wait().await;
+        if let Some(controller) = &controller {
+            controller.shutdown();
+        }
         namesrv.shutdown();
         tracing::info!(target: "rocketsim::namesrv", "stopped");
         0

@@ -13,6 +13,7 @@
 
 mod cluster_info;
 mod consumer_list;
+pub mod controller;
 mod data_version;
 mod error;
 pub mod fastjson;

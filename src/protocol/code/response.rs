@@ -69,12 +69,36 @@ named_codes!(ResponseCode {
     CONTROLLER_FENCED_MASTER_EPOCH = 2000,
     /// 5.x controller.
     CONTROLLER_FENCED_SYNC_STATE_SET_EPOCH = 2001,
+    /// 5.x controller: the request names a master that is not the group's master.
+    CONTROLLER_INVALID_MASTER = 2002,
+    /// 5.x controller: a sync-state set names a replica the group does not have.
+    CONTROLLER_INVALID_REPLICAS = 2003,
+    /// 5.x controller: the master is gone and no replica could be elected.
+    CONTROLLER_MASTER_NOT_AVAILABLE = 2004,
+    /// 5.x controller: a request without a required field (e.g. a heartbeat with no brokerId).
+    CONTROLLER_INVALID_REQUEST = 2005,
     /// 5.x controller.
     CONTROLLER_BROKER_NOT_ALIVE = 2006,
     /// 5.x controller.
     CONTROLLER_NOT_LEADER = 2007,
+    /// 5.x controller: the group is unknown to the controller.
+    CONTROLLER_BROKER_METADATA_NOT_EXIST = 2008,
+    /// 5.x controller.
+    CONTROLLER_INVALID_CLEAN_BROKER_METADATA = 2009,
+    /// 5.x controller: the broker (or its group) must apply for an id first.
+    CONTROLLER_BROKER_NEED_TO_BE_REGISTERED = 2010,
+    /// 5.x controller: an election found the old master still valid.
+    CONTROLLER_MASTER_STILL_EXIST = 2011,
     /// 5.x controller.
     CONTROLLER_ELECT_MASTER_FAILED = 2012,
+    /// 5.x controller.
+    CONTROLLER_ALTER_SYNC_STATE_SET_FAILED = 2013,
+    /// 5.x controller: the broker id is taken by another broker (or not the first of a group).
+    CONTROLLER_BROKER_ID_INVALID = 2014,
+    /// 5.x controller (JRaft only).
+    CONTROLLER_JRAFT_INTERNAL_ERROR = 2015,
+    /// 5.x controller.
+    CONTROLLER_BROKER_LIVE_INFO_NOT_EXISTS = 2016,
 });
 
 impl ResponseCode {

@@ -8,6 +8,7 @@
 
 mod admin;
 mod client;
+mod controller;
 mod field;
 mod namesrv;
 mod namesrv_admin;
@@ -18,6 +19,14 @@ mod send;
 
 pub use admin::{CreateTopicHeader, GetConsumeStatsHeader, TopicHeader};
 pub use client::{ConsumerGroupHeader, UnregisterClientHeader};
+pub use controller::{
+    AlterSyncStateSetHeader, AlterSyncStateSetResponseHeader, ApplyBrokerIdHeader,
+    ApplyBrokerIdResponseHeader, BrokerGroupHeader, BrokerHeartbeatHeader,
+    ControllerMetadataHeader, ElectMasterHeader, ElectMasterResponseHeader, GetNextBrokerIdHeader,
+    GetNextBrokerIdResponseHeader, GetReplicaInfoHeader, GetReplicaInfoResponseHeader,
+    MasterInfoHeader, NotifyBrokerRoleChangedHeader, RegisterToControllerHeader,
+    RegisterToControllerResponseHeader,
+};
 pub use namesrv::{
     BrokerIdentityHeader, GetRouteInfoHeader, RegisterBrokerHeader, RegisterBrokerResponseHeader,
     UnregisterBrokerHeader,
