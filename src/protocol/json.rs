@@ -14,11 +14,11 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use bytes::{BufMut, BytesMut};
+use bytes::BytesMut;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::code::{LanguageCode, SerializeType};
+use super::code::LanguageCode;
 use super::command::{ExtFields, Kind, RemotingCommand};
 use super::error::InvalidReason;
 use super::frame::{
@@ -26,8 +26,10 @@ use super::frame::{
 };
 use super::{DecodeError, EncodeError};
 
-/// Field order is the wire order (serde_json writes fields as declared).
-#[derive(Serialize)]
+/// Field order is the wire order (serde_json writes fields as declared). `json_fast::encode`
+/// writes the same bytes by hand; this is the reference its tests compare against.
+#[cfg(test)]
+#[derive(serde::Serialize)]
 struct HeaderOut<'a> {
     code: i32,
     #[serde(rename = "extFields", skip_serializing_if = "BTreeMap::is_empty")]
@@ -43,6 +45,13 @@ struct HeaderOut<'a> {
 }
 
 pub(super) fn encode(cmd: &RemotingCommand, dst: &mut BytesMut) -> Result<(), EncodeError> {
+    super::json_fast::encode(cmd, dst);
+    Ok(())
+}
+
+/// What `encode` writes, through serde: the reference for `json_fast::encode`.
+#[cfg(test)]
+pub(super) fn encode_serde(cmd: &RemotingCommand, dst: &mut BytesMut) -> Result<(), EncodeError> {
     let out = HeaderOut {
         code: cmd.kind.code_raw(),
         ext_fields: cmd.ext_fields.as_map(),
@@ -50,11 +59,12 @@ pub(super) fn encode(cmd: &RemotingCommand, dst: &mut BytesMut) -> Result<(), En
         language: cmd.language.name(),
         opaque: cmd.opaque,
         remark: cmd.remark.as_deref(),
-        serialize_type_current_rpc: SerializeType::Json.name(),
+        serialize_type_current_rpc: super::code::SerializeType::Json.name(),
         version: cmd.version,
     };
     // Only I/O errors or non-string map keys can fail serde_json; neither exists here.
-    serde_json::to_writer(dst.writer(), &out).expect("a header serializes into memory");
+    serde_json::to_writer(bytes::BufMut::writer(dst), &out)
+        .expect("a header serializes into memory");
     Ok(())
 }
 
@@ -85,6 +95,14 @@ pub(super) fn decode(header: &[u8]) -> Result<RemotingCommand, DecodeError> {
         )
     })?;
     // serde would also accept a JSON array for a struct; a header is always an object.
+    if let Some(cmd) = super::json_fast::decode(text) {
+        return Ok(cmd);
+    }
+    decode_serde(text)
+}
+
+/// The lenient reader, for everything `json_fast::decode` leaves to it.
+pub(super) fn decode_serde(text: &str) -> Result<RemotingCommand, DecodeError> {
     if !text.trim_start().starts_with('{') {
         return Err(bad_json("expected a JSON object".to_owned()));
     }

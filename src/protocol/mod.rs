@@ -12,6 +12,7 @@ pub mod frame;
 pub mod header;
 pub mod heartbeat;
 mod json;
+mod json_fast;
 pub mod message_id;
 pub mod properties;
 pub mod record;
