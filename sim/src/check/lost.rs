@@ -41,7 +41,7 @@ pub fn check(
             continue;
         };
         let broker = queue.broker_name.as_str();
-        for group in groups {
+        for group in groups.iter().filter(|g| history.expects(g, &queue.topic)) {
             if got
                 .get(group)
                 .is_some_and(|keys| keys.contains(key.as_str()))

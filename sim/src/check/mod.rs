@@ -15,13 +15,14 @@
 //! | `send_offsets_monotonic` | per producer and queue, acked offsets increase | a safety violation; across a power loss under ASYNC_FLUSH, reported (`offsets_reused`) |
 //! | `offsets_dense` | per group and queue, delivered offsets have no holes (no poll skip) | a safety violation; excused on a power-lost broker under ASYNC_FLUSH |
 //! | `route_expiry` | a silent broker leaves the route 120–130 s after its last registration | a safety violation (DESIGN: "the 120 s route expiry happens within its bound") |
-//! | consumer offsets monotonic | committed offsets never move back without a reset | **not checked**: the oracle sees deliveries, not commits (the push consumer's offset store is not observable from the workload yet) |
+//! | `consumer_offsets_monotonic` | a group's committed offset at the broker (QUERY_CONSUMER_OFFSET, probed every second by the `cluster` workload) never moves back | a safety violation; across a restart of the queue's broker (kill or power loss, any flush mode: offsets are persisted every 5 s), counted (`consumer_offsets_rewound`) |
 //! | slave prefix | a slave's CommitLog is a byte prefix of its master's | **not checked**: no scenario runs slaves yet |
 //!
 //! Per-checker findings keep the first `KEPT` descriptions and count all.
 
 pub mod aborted_read;
 pub mod body_mismatch;
+pub mod consumer_offsets_monotonic;
 pub mod duplicates;
 pub mod history;
 pub mod lost;
@@ -33,7 +34,7 @@ pub mod route_expiry;
 pub mod send_offsets_monotonic;
 pub mod unexpected;
 
-pub use history::{Delivery, Event, History, SendOutcome, SendRecord};
+pub use history::{Delivery, Event, History, OffsetObservation, SendOutcome, SendRecord};
 pub use matrix::{Claim, Configuration, FaultKind};
 
 /// Descriptions kept per checker; more are counted, not stored.

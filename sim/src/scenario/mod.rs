@@ -8,6 +8,7 @@
 //! that do not exist are errors that name the file, the line and the key (exit 64).
 
 mod file;
+pub mod general;
 pub mod messaging;
 pub mod namesrv_expiry;
 pub mod namesrv_failover;

@@ -20,6 +20,7 @@ pub mod consumers;
 pub mod namesrv_all_down;
 pub mod oracle;
 pub mod rates;
+mod sender;
 pub mod stage;
 pub mod steady_state;
 pub mod traffic;
@@ -59,6 +60,7 @@ pub async fn run(world: World, scenario: &Scenario) -> ScenarioResult {
         Workload::NamesrvAllDown => {
             namesrv_all_down::run(world, &scenario.namesrv_all_down, phases).await
         }
+        Workload::Cluster => crate::scenario::general::run(world, scenario).await,
         _ => ScenarioResult::default(),
     }
 }
