@@ -5,9 +5,17 @@
 //! committed offsets in memory and persists them every `flushConsumerOffsetInterval` (5 s),
 //! so a kill or a power loss takes back the commits since the last persist, whatever the
 //! flush mode — RocketMQ's documented at-least-once redelivery after a broker restart. Those
-//! regressions are counted (`consumer_offsets_rewound`), not violations. A regression with no
-//! broker restart in between (a consumer committing a stale offset after a rebalance, a reset
-//! nobody asked for) is a safety violation.
+//! regressions are counted (`consumer_offsets_rewound`), not violations.
+//!
+//! The other is a **reset** after a power loss under ASYNC_FLUSH (where the matrix reports
+//! losses of the unflushed tail): the queue came back shorter than the committed offset, the
+//! broker answers the next pull with OFFSET_MOVED to the queue's min offset (Java's
+//! `nextOffsetCorrection`: 0 while the queue starts at 0), and the consumer commits that —
+//! a rewind to the start, redelivering the queue. Counted (`consumer_offsets_reset`). Under
+//! SYNC_FLUSH the queue cannot come back shorter than what was consumed: a violation.
+//!
+//! A regression explained by neither (a consumer committing a stale offset after a
+//! rebalance, a reset nobody asked for) is a safety violation.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -15,22 +23,37 @@ use std::time::Duration;
 use rocketsim::protocol::body::MessageQueue;
 
 use super::history::{show, History};
+use super::matrix::{Claim, Configuration, FaultKind};
 use super::Findings;
 
-/// Regressions excused by a broker restart, and the violations.
-pub fn check(history: &History) -> (u64, Findings) {
+/// What the checker found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Regressions {
+    /// Steps back across a restart of the queue's broker.
+    pub rewound: u64,
+    /// Resets after an ASYNC_FLUSH power loss of the queue's broker.
+    pub reset: u64,
+    pub findings: Findings,
+}
+
+/// Judges every committed-offset read of `history`.
+pub fn check(history: &History, config: &Configuration) -> Regressions {
+    let resets_allowed = matches!(config.loss(Some(FaultKind::PowerLoss)), Claim::Reported(_));
     let mut last: BTreeMap<(&str, &MessageQueue), (i64, Duration)> = BTreeMap::new();
-    let mut rewound = 0;
-    let mut findings = Findings::default();
+    let mut out = Regressions::default();
     for read in &history.offsets {
         let key = (read.group.as_str(), &read.queue);
         if let Some(&(before, before_at)) = last.get(&key) {
             if read.offset < before {
                 let broker = &read.queue.broker_name;
                 if history.broker_stopped_between(broker, before_at, read.at) {
-                    rewound += 1;
+                    out.rewound += 1;
+                } else if resets_allowed
+                    && history.power_lost_between(broker, Duration::ZERO, read.at)
+                {
+                    out.reset += 1;
                 } else {
-                    findings.push(format!(
+                    out.findings.push(format!(
                         "consumer offset went back: group {} on {} from {before} (at {} ms) to {} (at {} ms) with no broker restart",
                         read.group,
                         show(&read.queue),
@@ -43,7 +66,7 @@ pub fn check(history: &History) -> (u64, Findings) {
         }
         last.insert(key, (read.offset, read.at));
     }
-    (rewound, findings)
+    out
 }
 
 #[cfg(test)]
@@ -51,6 +74,11 @@ mod tests {
     use super::super::history::fixtures::*;
     use super::super::OffsetObservation;
     use super::*;
+    use rocketsim::store::FlushMode;
+
+    fn sync() -> Configuration {
+        Configuration::new(FlushMode::Sync, &[FaultKind::PowerLoss])
+    }
 
     fn read(h: &mut History, offset: i64, at: u64) {
         h.offsets.push(OffsetObservation {
@@ -67,7 +95,7 @@ mod tests {
         for (offset, at) in [(0, 0), (3, 1_000), (3, 2_000), (9, 3_000)] {
             read(&mut h, offset, at);
         }
-        assert_eq!(check(&h), (0, Findings::default()));
+        assert_eq!(check(&h, &sync()), Regressions::default());
     }
 
     #[test]
@@ -75,10 +103,10 @@ mod tests {
         let mut h = History::default();
         read(&mut h, 5, 1_000);
         read(&mut h, 4, 2_000);
-        let (rewound, findings) = check(&h);
-        assert_eq!((rewound, findings.total), (0, 1));
+        let found = check(&h, &sync());
+        assert_eq!((found.rewound, found.findings.total), (0, 1));
         assert_eq!(
-            findings.kept[0],
+            found.findings.kept[0],
             "consumer offset went back: group G on broker-a:0 from 5 (at 1000 ms) to 4 (at 2000 ms) with no broker restart"
         );
     }
@@ -90,8 +118,29 @@ mod tests {
         h.broker_stops.insert("broker-a".into(), vec![ms(1_500)]);
         read(&mut h, 2, 2_000);
         read(&mut h, 1, 3_000);
-        let (rewound, findings) = check(&h);
-        assert_eq!(rewound, 1);
-        assert_eq!(findings.total, 1, "the second step back has no restart");
+        let found = check(&h, &sync());
+        assert_eq!(found.rewound, 1);
+        assert_eq!(
+            found.findings.total, 1,
+            "the second step back has no restart"
+        );
+    }
+
+    #[test]
+    fn a_reset_after_an_async_flush_power_loss_is_counted() {
+        let mut h = History::default();
+        h.power_losses.insert("broker-a".into(), vec![ms(500)]);
+        h.broker_stops.insert("broker-a".into(), vec![ms(500)]);
+        read(&mut h, 0, 100);
+        read(&mut h, 291, 1_000); // consumed on after the restart
+        read(&mut h, 0, 2_000); // the consumer was told OFFSET_MOVED to 0
+        let async_ = Configuration::new(FlushMode::Async, &[FaultKind::PowerLoss]);
+        let found = check(&h, &async_);
+        assert_eq!((found.reset, found.findings.total), (1, 0));
+        assert_eq!(
+            check(&h, &sync()).findings.total,
+            1,
+            "SYNC_FLUSH: a violation"
+        );
     }
 }

@@ -35,7 +35,7 @@ use rocketsim::env::Spawn;
 use rocketsim::protocol::body::MessageQueue;
 
 use self::probe::ProbedQueue;
-use crate::check::consumer_offsets_monotonic;
+use crate::check::{consumer_offsets_monotonic, Configuration};
 use crate::scenario::messaging::stage::Stage;
 use crate::scenario::namesrv_support::ScenarioResult;
 use crate::scenario::Scenario;
@@ -102,7 +102,7 @@ pub async fn run(world: World, scenario: &Scenario) -> ScenarioResult {
         result.reached("liveness_converged");
     }
     stage.judge(&[], &mut result);
-    judge_offsets(&stage, &mut result);
+    judge_offsets(&stage, &config, &mut result);
     figures(&stage, &injector.lock(), &swarm_kinds.lock(), &mut result);
     stage.finish().await;
     result
@@ -153,7 +153,7 @@ fn probe_targets(stage: &Stage) -> Vec<ProbedQueue> {
 async fn converge(
     stage: &Stage,
     targets: &[ProbedQueue],
-    config: &crate::check::Configuration,
+    config: &Configuration,
     bound: Duration,
     result: &mut ScenarioResult,
 ) -> bool {
@@ -179,13 +179,20 @@ async fn converge(
 }
 
 /// The consumer-offsets checker's verdict.
-fn judge_offsets(stage: &Stage, result: &mut ScenarioResult) {
+fn judge_offsets(stage: &Stage, config: &Configuration, result: &mut ScenarioResult) {
     let ledger = stage.ledger.lock();
     let history = ledger.oracle.history();
-    let (rewound, findings) = consumer_offsets_monotonic::check(history);
-    result.figure("consumer_offsets_rewound", rewound);
+    let found = consumer_offsets_monotonic::check(history, config);
+    result.figure("consumer_offsets_rewound", found.rewound);
+    result.figure("consumer_offsets_reset", found.reset);
     result.figure("offset_reads", history.offsets.len());
-    result.violations_safety.extend(findings.kept);
+    let more = found.findings.total - found.findings.kept.len() as u64;
+    result.violations_safety.extend(found.findings.kept);
+    if more > 0 {
+        result
+            .violations_safety
+            .push(format!("… and {more} more consumer offset regressions"));
+    }
     if !history.offsets.is_empty() {
         result.reached("consumer_offset_probed");
     }
