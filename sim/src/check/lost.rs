@@ -82,10 +82,12 @@ fn explain(
     if dead_brokers.contains(&broker) {
         return Some(FaultKind::BrokerGoneForGood);
     }
-    let acked_at = send.ended_at.unwrap_or(send.sent_at);
-    if history.power_lost_between(broker, acked_at, Duration::MAX) {
+    // From the send's start: its ack may arrive after a power loss that took the message
+    // (the answer was in flight).
+    if history.power_lost_between(broker, send.sent_at, Duration::MAX) {
         return Some(FaultKind::PowerLoss);
     }
+    let acked_at = send.ended_at.unwrap_or(send.sent_at);
     reused_after_power_loss(history, send, acked_at)
         .then_some(FaultKind::OffsetReusedAfterPowerLoss)
 }

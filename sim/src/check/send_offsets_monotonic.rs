@@ -20,7 +20,9 @@ pub fn check(history: &History, config: &Configuration) -> (Findings, u64) {
     let mut findings = Findings::default();
     let mut excused = 0;
     let allowed = matches!(config.loss(Some(FaultKind::PowerLoss)), Claim::Reported(_));
-    let mut last: BTreeMap<(u32, &MessageQueue), (i64, Duration)> = BTreeMap::new();
+    // (producer, queue) → the highest offset acked so far, when, and when that send started
+    // (an ack can arrive after a power loss that took its message: it was in flight).
+    let mut last: BTreeMap<(u32, &MessageQueue), (i64, Duration, Duration)> = BTreeMap::new();
     for event in &history.events {
         let Event::Acked {
             key,
@@ -32,26 +34,28 @@ pub fn check(history: &History, config: &Configuration) -> (Findings, u64) {
         else {
             continue;
         };
-        // The highest offset acked so far, and when.
-        let Some(&(before, when)) = last.get(&(*producer, queue)) else {
-            last.insert((*producer, queue), (*offset, *at));
+        let started = history.sends.get(key).map_or(*at, |s| s.sent_at);
+        let Some(&(before, when, before_started)) = last.get(&(*producer, queue)) else {
+            last.insert((*producer, queue), (*offset, *at, started));
             continue;
         };
         if *offset > before {
-            last.insert((*producer, queue), (*offset, *at));
+            last.insert((*producer, queue), (*offset, *at, started));
             continue;
         }
-        let started = history.sends.get(key).map_or(*at, |s| s.sent_at);
         if when > started {
             continue; // the two sends overlapped
         }
-        if allowed && history.power_lost_between(&queue.broker_name, when, *at) {
+        if allowed && history.power_lost_between(&queue.broker_name, before_started, *at) {
             excused += 1;
             continue;
         }
         findings.push(format!(
-            "non-monotonic send: producer {producer} got offset {offset} on {} after {before}",
-            show(queue)
+            "non-monotonic send: producer {producer} got offset {offset} on {} after {before} (sent at {} ms, acked at {} ms; {before} acked at {} ms)",
+            show(queue),
+            started.as_millis(),
+            at.as_millis(),
+            when.as_millis()
         ));
     }
     (findings, excused)

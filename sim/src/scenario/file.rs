@@ -164,10 +164,12 @@ pub enum ScenarioError {
         message: String,
     },
     /// Well-formed but inconsistent.
-    #[error("{path}: {key}: {problem}")]
+    #[error("{path}: {}{key}: {problem}", line.map(|n| format!("line {n}: ")).unwrap_or_default())]
     Invalid {
         /// The file.
         path: PathBuf,
+        /// The line of the key (or of its table), when the file spells it out.
+        line: Option<usize>,
         /// The offending key.
         key: String,
         /// What is wrong with it.
@@ -187,6 +189,7 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     })?;
     validate(&scenario).map_err(|(key, problem)| ScenarioError::Invalid {
         path: path.to_path_buf(),
+        line: super::locate::line_of(&text, &key),
         key,
         problem,
     })?;

@@ -9,6 +9,7 @@
 
 mod file;
 pub mod general;
+mod locate;
 pub mod messaging;
 pub mod namesrv_expiry;
 pub mod namesrv_failover;
