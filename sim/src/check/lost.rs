@@ -185,7 +185,7 @@ mod tests {
         );
         assert_eq!(
             (dead.lost, dead.reported.get("lost_with_broker")),
-            (0, Some(&2))
+            (0, Some(&3))
         );
     }
 }
