@@ -122,8 +122,11 @@ pub async fn run(
         }
         world.sleep(quiet).await;
         let kind = kinds[draw.between(0, kinds.len() as u64 - 1) as usize];
-        let victim = victims[draw.between(0, victims.len() as u64 - 1) as usize];
-        let other = victims[draw.between(0, victims.len() as u64 - 1) as usize];
+        let index = draw.between(0, victims.len() as u64 - 1) as usize;
+        let victim = victims[index];
+        // The other end of a one-way link clog: another victim.
+        let step = draw.between(1, (victims.len() as u64 - 1).max(1)) as usize;
+        let other = victims[(index + step) % victims.len()];
         let (inject, undo) = steps(options, &draw, kind, victim, other, &victims);
         for step in &inject {
             injector.lock().apply(step);

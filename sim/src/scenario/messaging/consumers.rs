@@ -302,8 +302,8 @@ impl Process {
             let (world, ledger, env) = (world.clone(), ledger.clone(), env.clone());
             let (oracle_group, consumer) = (oracle_group.clone(), consumer.clone());
             let delay = process.delay(&group, &random);
-            let fail = fail_one_in > 0 && random.next_u64() % fail_one_in == 0;
-            let forget = forget_one_in > 0 && random.next_u64() % forget_one_in == 0;
+            let fail = fail_one_in > 0 && random.next_u64().is_multiple_of(fail_one_in);
+            let forget = forget_one_in > 0 && random.next_u64().is_multiple_of(forget_one_in);
             Box::pin(async move {
                 if fail {
                     // RECONSUME_LATER: not consumed; the client delivers the batch again.
