@@ -80,6 +80,23 @@ pub struct History {
     pub orderly: BTreeSet<String>,
     /// Broker name → virtual times its machine lost power.
     pub power_losses: BTreeMap<String, Vec<Duration>>,
+    /// Oracle group → the topic whose acked messages it must get (absent: every topic).
+    pub group_topics: BTreeMap<String, String>,
+    /// Broker name → virtual times its process stopped (kill or power loss).
+    pub broker_stops: BTreeMap<String, Vec<Duration>>,
+    /// Broker name → virtual times its process was started again.
+    pub broker_starts: BTreeMap<String, Vec<Duration>>,
+    /// Committed consumer offsets read at the brokers, in the order they were read.
+    pub offsets: Vec<OffsetObservation>,
+}
+
+/// One QUERY_CONSUMER_OFFSET answer: `group`'s committed offset of `queue` at time `at`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OffsetObservation {
+    pub group: String,
+    pub queue: MessageQueue,
+    pub offset: i64,
+    pub at: Duration,
 }
 
 impl History {
@@ -89,6 +106,18 @@ impl History {
             Event::Delivered(d) => Some(d),
             Event::Acked { .. } => None,
         })
+    }
+
+    /// Whether `broker`'s process stopped in `(after, until]`.
+    pub fn broker_stopped_between(&self, broker: &str, after: Duration, until: Duration) -> bool {
+        self.broker_stops
+            .get(broker)
+            .is_some_and(|times| times.iter().any(|&t| t > after && t <= until))
+    }
+
+    /// Whether `group` should get messages of `topic`.
+    pub fn expects(&self, group: &str, topic: &str) -> bool {
+        self.group_topics.get(group).is_none_or(|t| t == topic)
     }
 
     /// Whether `broker` lost power in `(after, until]`.

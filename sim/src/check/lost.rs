@@ -5,11 +5,15 @@
 //! The guarantee matrix decides which losses are allowed: what happened to the message's
 //! broker after the ack explains the loss — gone for good (`lost_with_broker`), a power loss
 //! (`lost_unflushed` under ASYNC_FLUSH, a violation under SYNC_FLUSH) — and a loss nothing
-//! explains is always a violation.
+//! explains is always a violation. A message acked *after* a power loss at an offset its queue
+//! had already handed out before the loss (the queue restarted below consumers' committed
+//! offsets; consumers skip the reused offsets) is that power loss's effect too:
+//! `lost_behind_reused_offsets` under ASYNC_FLUSH, a violation under SYNC_FLUSH.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
-use super::history::{History, SendOutcome, SendRecord};
+use super::history::{Event, History, SendOutcome, SendRecord};
 use super::matrix::{Claim, Configuration, FaultKind};
 use super::KEPT;
 
@@ -41,7 +45,7 @@ pub fn check(
             continue;
         };
         let broker = queue.broker_name.as_str();
-        for group in groups {
+        for group in groups.iter().filter(|g| history.expects(g, &queue.topic)) {
             if got
                 .get(group)
                 .is_some_and(|keys| keys.contains(key.as_str()))
@@ -78,10 +82,36 @@ fn explain(
     if dead_brokers.contains(&broker) {
         return Some(FaultKind::BrokerGoneForGood);
     }
+    // From the send's start: its ack may arrive after a power loss that took the message
+    // (the answer was in flight).
+    if history.power_lost_between(broker, send.sent_at, Duration::MAX) {
+        return Some(FaultKind::PowerLoss);
+    }
     let acked_at = send.ended_at.unwrap_or(send.sent_at);
-    history
-        .power_lost_between(broker, acked_at, std::time::Duration::MAX)
-        .then_some(FaultKind::PowerLoss)
+    reused_after_power_loss(history, send, acked_at)
+        .then_some(FaultKind::OffsetReusedAfterPowerLoss)
+}
+
+/// Whether `send` was acked after a power loss of its broker at an offset that its queue had
+/// already handed out (acked or delivered) before that power loss.
+fn reused_after_power_loss(history: &History, send: &SendRecord, acked_at: Duration) -> bool {
+    let Some(SendOutcome::Acked { queue, offset }) = &send.outcome else {
+        return false;
+    };
+    let Some(losses) = history.power_losses.get(&queue.broker_name) else {
+        return false;
+    };
+    losses.iter().filter(|&&t| t < acked_at).any(|&loss| {
+        history.events.iter().any(|event| match event {
+            Event::Acked {
+                queue: q,
+                offset: o,
+                at,
+                ..
+            } => q == queue && o >= offset && *at < loss,
+            Event::Delivered(d) => d.queue == *queue && d.offset >= *offset && d.at < loss,
+        })
+    })
 }
 
 #[cfg(test)]
@@ -133,6 +163,19 @@ mod tests {
             &[],
         );
         assert_eq!(async_.lost, 1, "B was acked after the power loss");
+        // C reuses A's offset after the power loss, and nobody consumed it: skipped.
+        acked(&mut h, "C", 0, 200);
+        let reused = check(
+            &h,
+            &["G"],
+            &Configuration::new(FlushMode::Async, &faults),
+            &[],
+        );
+        assert_eq!(reused.reported.get("lost_behind_reused_offsets"), Some(&1));
+        assert_eq!(
+            reused.lost, 1,
+            "B still: offset 1 was never handed out before"
+        );
         assert_eq!(async_.reported.get("lost_unflushed"), Some(&1));
         let dead = check(
             &h,
@@ -142,7 +185,7 @@ mod tests {
         );
         assert_eq!(
             (dead.lost, dead.reported.get("lost_with_broker")),
-            (0, Some(&2))
+            (0, Some(&3))
         );
     }
 }

@@ -21,6 +21,9 @@ pub enum FaultKind {
     PowerLoss,
     /// A broker died for good: its disk never comes back.
     BrokerGoneForGood,
+    /// Acked after a power loss of its broker, at an offset the queue had handed out before
+    /// the loss: consumers had committed past it, so they skip it.
+    OffsetReusedAfterPowerLoss,
     /// A master crashed and a slave took over (not simulated yet).
     MasterSwitch,
 }
@@ -70,6 +73,20 @@ pub const MATRIX: &[Row] = &[
         fault: FaultKind::PowerLoss,
         loss: Claim::Reported("lost_unflushed"),
         guarantee: "ASYNC_FLUSH may lose the unflushed tail on power loss",
+    },
+    Row {
+        flush: Some(FlushMode::Sync),
+        replication: Replication::Any,
+        fault: FaultKind::OffsetReusedAfterPowerLoss,
+        loss: Claim::Violation,
+        guarantee: "SYNC_FLUSH never hands out an offset a consumer has seen again",
+    },
+    Row {
+        flush: Some(FlushMode::Async),
+        replication: Replication::Any,
+        fault: FaultKind::OffsetReusedAfterPowerLoss,
+        loss: Claim::Reported("lost_behind_reused_offsets"),
+        guarantee: "ASYNC_FLUSH power loss: a queue restarting below consumers' committed offsets hands those offsets out again, and consumers skip them",
     },
     Row {
         flush: None,
@@ -140,7 +157,11 @@ impl Configuration {
     /// matrix order: they appear on the final line even when zero.
     pub fn reported_figures(&self) -> Vec<&'static str> {
         let mut figures = Vec::new();
-        for &fault in &self.faults {
+        let mut faults: Vec<FaultKind> = self.faults.iter().copied().collect();
+        if self.faults.contains(&FaultKind::PowerLoss) {
+            faults.push(FaultKind::OffsetReusedAfterPowerLoss);
+        }
+        for fault in faults {
             if let Claim::Reported(name) = self.loss(Some(fault)) {
                 if !figures.contains(&name) {
                     figures.push(name);
@@ -167,7 +188,15 @@ mod tests {
         let config = Configuration::new(FlushMode::Async, &[FaultKind::PowerLoss]);
         let claim = config.loss(Some(FaultKind::PowerLoss));
         assert_eq!(claim, Claim::Reported("lost_unflushed"));
-        assert_eq!(config.reported_figures(), ["lost_unflushed"]);
+        assert_eq!(
+            config.reported_figures(),
+            ["lost_unflushed", "lost_behind_reused_offsets"]
+        );
+        let claim = config.loss(Some(FaultKind::OffsetReusedAfterPowerLoss));
+        assert_eq!(claim, Claim::Reported("lost_behind_reused_offsets"));
+        let sync = Configuration::new(FlushMode::Sync, &[FaultKind::PowerLoss]);
+        let claim = sync.loss(Some(FaultKind::OffsetReusedAfterPowerLoss));
+        assert_eq!(claim, Claim::Violation);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //!
 //! | checker | property | a finding is… |
 //! |---|---|---|
-//! | `lost` | an acked message reaches every group that should get it, after the drain | a liveness violation, unless the matrix excuses its broker's fault: ASYNC_FLUSH + power loss → `lost_unflushed`, broker gone for good → `lost_with_broker` (reported); SYNC_FLUSH + power loss, a process kill or no fault → violation |
+//! | `lost` | an acked message reaches every group that should get it, after the drain | a liveness violation, unless the matrix excuses its broker's fault: ASYNC_FLUSH + power loss → `lost_unflushed`; acked after an ASYNC_FLUSH power loss at an offset the queue had already handed out (below consumers' committed offsets, so skipped) → `lost_behind_reused_offsets`; broker gone for good → `lost_with_broker` (reported); SYNC_FLUSH + power loss, a process kill or no fault → violation |
 //! | `unexpected` | every consumed message was sent | always a safety violation |
 //! | `aborted_read` | no message whose send definitely failed is consumed | always a safety violation (indeterminate sends may show up: `recovered`) |
 //! | `body_mismatch` | a consumed body is the body sent under its UNIQ_KEY | always a safety violation |
@@ -15,13 +15,14 @@
 //! | `send_offsets_monotonic` | per producer and queue, acked offsets increase | a safety violation; across a power loss under ASYNC_FLUSH, reported (`offsets_reused`) |
 //! | `offsets_dense` | per group and queue, delivered offsets have no holes (no poll skip) | a safety violation; excused on a power-lost broker under ASYNC_FLUSH |
 //! | `route_expiry` | a silent broker leaves the route 120–130 s after its last registration | a safety violation (DESIGN: "the 120 s route expiry happens within its bound") |
-//! | consumer offsets monotonic | committed offsets never move back without a reset | **not checked**: the oracle sees deliveries, not commits (the push consumer's offset store is not observable from the workload yet) |
+//! | `consumer_offsets_monotonic` | a group's committed offset at the broker (QUERY_CONSUMER_OFFSET, probed every second by the `cluster` workload) never moves back | a safety violation; across a restart of the queue's broker (kill or power loss, any flush mode: offsets are persisted every 5 s), counted (`consumer_offsets_rewound`); a reset to the queue's start after an ASYNC_FLUSH power loss shortened the queue below the committed offset (OFFSET_MOVED), counted (`consumer_offsets_reset`) |
 //! | slave prefix | a slave's CommitLog is a byte prefix of its master's | **not checked**: no scenario runs slaves yet |
 //!
 //! Per-checker findings keep the first `KEPT` descriptions and count all.
 
 pub mod aborted_read;
 pub mod body_mismatch;
+pub mod consumer_offsets_monotonic;
 pub mod duplicates;
 pub mod history;
 pub mod lost;
@@ -33,7 +34,7 @@ pub mod route_expiry;
 pub mod send_offsets_monotonic;
 pub mod unexpected;
 
-pub use history::{Delivery, Event, History, SendOutcome, SendRecord};
+pub use history::{Delivery, Event, History, OffsetObservation, SendOutcome, SendRecord};
 pub use matrix::{Claim, Configuration, FaultKind};
 
 /// Descriptions kept per checker; more are counted, not stored.

@@ -2,7 +2,8 @@
 //! two different messages, never acked for one and delivered as another (Jepsen's
 //! "inconsistent offsets"; RocketMQ's consume queue is append-only).
 //!
-//! The one excuse is a power loss of the queue's broker between the two claims, when the
+//! The one excuse is a power loss of the queue's broker between the first holder's send (a
+//! delivery is recorded when the listener runs, possibly after the loss) and the second claim, when the
 //! first holder's loss is itself excused: a message that was never acknowledged (consumers can
 //! read the unsynced tail, as in RocketMQ, whose dispatch does not wait for the flush), or an
 //! acked one whose loss the guarantee matrix reports (ASYNC_FLUSH). The recovered queue then
@@ -64,7 +65,13 @@ fn reuse_excused(
     since: Duration,
     now: Duration,
 ) -> bool {
-    if !history.power_lost_between(&queue.broker_name, since, now) {
+    // The first holder was stored after it was sent; a delivery is recorded when the
+    // listener runs, which may be after a power loss that took the stored copy away.
+    let stored_after = history
+        .sends
+        .get(held)
+        .map_or(since, |s| s.sent_at.min(since));
+    if !history.power_lost_between(&queue.broker_name, stored_after, now) {
         return false;
     }
     let acked = matches!(

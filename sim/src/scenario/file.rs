@@ -1,5 +1,10 @@
 //! The scenario file format and its validation.
 
+use super::general::options::{
+    ConsumerGroupOptions, ProducerOptions, TopicOptions, TopologyOptions,
+};
+use super::general::swarm::SwarmOptions;
+pub use super::general::{FaultAction, FaultStep};
 use super::messaging::broker_death::BrokerDeathOptions;
 use super::messaging::consumer_crash::ConsumerCrashOptions;
 use super::messaging::namesrv_all_down::NamesrvAllDownOptions;
@@ -39,6 +44,21 @@ pub struct Scenario {
     /// The fault schedule, in time order.
     #[serde(default)]
     pub faults: Vec<FaultStep>,
+    /// The `cluster` workload: name servers, broker groups, client nodes.
+    #[serde(default)]
+    pub topology: TopologyOptions,
+    /// The `cluster` workload: topics, created on every broker group.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub topics: Vec<TopicOptions>,
+    /// The `cluster` workload: producers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub producers: Vec<ProducerOptions>,
+    /// The `cluster` workload: consumer groups.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consumer_groups: Vec<ConsumerGroupOptions>,
+    /// The `cluster` workload: faults drawn from the seed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swarm: Option<SwarmOptions>,
 }
 
 /// The `[scenario]` table.
@@ -91,6 +111,9 @@ pub enum Workload {
     BrokerDeath,
     /// Every name server is down for minutes: clients go on with cached routes.
     NamesrvAllDown,
+    /// Topology, workload and faults all described by the file (`[topology]`, `[[topics]]`,
+    /// `[[producers]]`, `[[consumer_groups]]`, `[[faults]]`, `[swarm]`).
+    Cluster,
 }
 
 /// The `[rpc]` table.
@@ -121,39 +144,6 @@ impl Default for RpcOptions {
     }
 }
 
-/// One step of the fault schedule.
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct FaultStep {
-    /// When, in virtual seconds from the start.
-    pub at_s: f64,
-    /// What happens.
-    pub action: FaultAction,
-    /// The node it happens to (`server`, `client-1`, …).
-    pub node: String,
-    /// For `clock-step`: milliseconds to add to the node's wall clock (may be negative).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ms: Option<i64>,
-}
-
-/// Faults the runner can inject at this stage.
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum FaultAction {
-    /// Kill the node's process (its disk keeps volatile data).
-    Kill,
-    /// Start the node's process again.
-    Restart,
-    /// Cut the node's power: unsynced disk data may be lost or torn; restart separately.
-    PowerLoss,
-    /// Clog every link of the node (no packets in or out; no connection-closed events).
-    Clog,
-    /// Unclog the node's links.
-    Unclog,
-    /// Step the node's wall clock by `ms`.
-    ClockStep,
-}
-
 /// Why a scenario file cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
@@ -174,10 +164,12 @@ pub enum ScenarioError {
         message: String,
     },
     /// Well-formed but inconsistent.
-    #[error("{path}: {key}: {problem}")]
+    #[error("{path}: {}{key}: {problem}", line.map(|n| format!("line {n}: ")).unwrap_or_default())]
     Invalid {
         /// The file.
         path: PathBuf,
+        /// The line of the key (or of its table), when the file spells it out.
+        line: Option<usize>,
         /// The offending key.
         key: String,
         /// What is wrong with it.
@@ -197,14 +189,18 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     })?;
     validate(&scenario).map_err(|(key, problem)| ScenarioError::Invalid {
         path: path.to_path_buf(),
+        line: super::locate::line_of(&text, &key),
         key,
         problem,
     })?;
     Ok(scenario)
 }
 
-/// Names of the nodes a scenario creates.
+/// Names of the nodes a scenario's faults may name.
 pub fn node_names(scenario: &Scenario) -> Vec<String> {
+    if scenario.scenario.workload == Workload::Cluster {
+        return super::general::plan::node_names(scenario);
+    }
     let mut names = vec!["server".to_string()];
     names.extend((1..=scenario.rpc.clients).map(|i| format!("client-{i}")));
     names
@@ -222,6 +218,16 @@ fn describe(text: &str, error: &toml::de::Error) -> String {
         None => message.to_string(),
     }
 }
+
+/// The actions the rpc-ping-pong script applies.
+const RPC_ACTIONS: [FaultAction; 6] = [
+    FaultAction::Kill,
+    FaultAction::Restart,
+    FaultAction::PowerLoss,
+    FaultAction::Clog,
+    FaultAction::Unclog,
+    FaultAction::ClockStep,
+];
 
 fn validate(scenario: &Scenario) -> Result<(), (String, String)> {
     let rpc = &scenario.rpc;
@@ -247,14 +253,25 @@ fn validate(scenario: &Scenario) -> Result<(), (String, String)> {
         ));
     }
     validate_messaging(scenario)?;
-    if scenario.scenario.workload != Workload::RpcPingPong && !scenario.faults.is_empty() {
-        let problem =
-            "the name-server and messaging workloads draw their faults from the seed; remove [[faults]]";
+    let workload = scenario.scenario.workload;
+    let schedules = matches!(workload, Workload::RpcPingPong | Workload::Cluster);
+    if !schedules && !scenario.faults.is_empty() {
+        let problem = "the name-server and workload-specific messaging workloads draw their faults from the seed; remove [[faults]] (or use workload = \"cluster\")";
         return Err(("faults".into(), problem.into()));
+    }
+    super::general::validate::unused_tables(scenario)?;
+    if workload == Workload::Cluster {
+        return super::general::validate::validate(scenario);
     }
     let names = node_names(scenario);
     for (index, step) in scenario.faults.iter().enumerate() {
         let key = format!("faults[{index}]");
+        if !RPC_ACTIONS.contains(&step.action) {
+            return Err((
+                format!("{key}.action"),
+                format!("{:?} is not supported by rpc-ping-pong (only kill, restart, power-loss, clog, unclog, clock-step); use workload = \"cluster\"", step.action),
+            ));
+        }
         if !names.contains(&step.node) {
             let known = names.join(", ");
             return Err((

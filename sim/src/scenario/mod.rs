@@ -1,13 +1,16 @@
 //! Scenario files and the workloads they name: what `rocketsim run` simulates, as data
 //! (`scenarios/*.toml`).
 //!
-//! A scenario names a built-in workload with its options table (`[rpc]`, `[namesrv_expiry]`,
-//! `[namesrv_failover]`, `[steady_state]`, `[consumer_crash]`, `[broker_death]`,
-//! `[namesrv_all_down]`), a fault schedule (for `rpc-ping-pong`; the other workloads draw
-//! their faults from the seed) and the length of the safety and liveness phases. Unknown keys, bad values and references to nodes
+//! A scenario names a workload: `cluster` (`general/`: topology, workload, a fault schedule
+//! and a swarm, all from the file), or a built-in one with its options table (`[rpc]`,
+//! `[namesrv_expiry]`, `[namesrv_failover]`, `[steady_state]`, `[consumer_crash]`,
+//! `[broker_death]`, `[namesrv_all_down]`; a fault schedule for `rpc-ping-pong`, the others
+//! draw their faults from the seed), and the length of the safety and liveness phases. Unknown keys, bad values and references to nodes
 //! that do not exist are errors that name the file, the line and the key (exit 64).
 
 mod file;
+pub mod general;
+mod locate;
 pub mod messaging;
 pub mod namesrv_expiry;
 pub mod namesrv_failover;

@@ -64,6 +64,11 @@ impl Draw {
         Draw(SimRandom::new(world.seed(), salt))
     }
 
+    /// Draws from `random` (tests of plans, without a world).
+    pub fn from_random(random: SimRandom) -> Self {
+        Draw(random)
+    }
+
     /// Uniform in `low..=high` (inclusive; `low` when the range is empty).
     pub fn between(&self, low: u64, high: u64) -> u64 {
         if high <= low {
@@ -168,8 +173,18 @@ pub enum Answer {
 
 /// One GET_ROUTEINFO_BY_TOPIC to one name server.
 pub async fn ask_route(client: &Client<SimEnv>, namesrv: SocketAddr, timeout: Duration) -> Answer {
+    ask_route_of(client, namesrv, TOPIC, timeout).await
+}
+
+/// One GET_ROUTEINFO_BY_TOPIC for `topic` to one name server.
+pub async fn ask_route_of(
+    client: &Client<SimEnv>,
+    namesrv: SocketAddr,
+    topic: &str,
+    timeout: Duration,
+) -> Answer {
     let header = GetRouteInfoHeader {
-        topic: TOPIC.into(),
+        topic: topic.into(),
         accept_standard_json_only: None,
     };
     let request =

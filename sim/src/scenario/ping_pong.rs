@@ -6,7 +6,8 @@
 //! REQUEST_CODE_NOT_SUPPORTED. Failed calls are expected while the server is down or cut off.
 //! Liveness: once everything is healed, every client completes a call within the bound.
 
-use super::file::{FaultAction, FaultStep, RpcOptions, Scenario};
+use super::file::{FaultStep, RpcOptions, Scenario};
+use super::general::Injector;
 use super::verdict::Verdict;
 use crate::{NodeId, SimEnv, World};
 use bytes::Bytes;
@@ -14,6 +15,7 @@ use parking_lot::Mutex;
 use rocketsim::env::{Clock, Random, RandomExt};
 use rocketsim::protocol::{RemotingCommand, RequestCode, ResponseCode};
 use rocketsim::remoting::{Client, Dispatcher, RemotingConfig, RequestContext, Server};
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,7 +59,7 @@ pub async fn run_ping_pong(world: World, scenario: Arc<Scenario>, progress: bool
         }));
     }
     let safety = Duration::from_secs(scenario.scenario.safety_s);
-    apply_schedule(&world, &nodes, &scenario.faults, safety, progress).await;
+    apply_schedule(&world, &scenario.faults, safety, progress).await;
     heal(&world, &nodes);
     let healed_at = world.now();
     if progress {
@@ -174,21 +176,13 @@ fn check_echo(
     }
 }
 
-async fn apply_schedule(
-    world: &World,
-    nodes: &[NodeId],
-    faults: &[FaultStep],
-    safety: Duration,
-    progress: bool,
-) {
+async fn apply_schedule(world: &World, faults: &[FaultStep], safety: Duration, progress: bool) {
     let mut steps: Vec<&FaultStep> = faults.iter().collect();
     steps.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
+    let mut injector = Injector::new(world, BTreeMap::new(), None);
     for step in steps {
         let at = Duration::from_secs_f64(step.at_s);
         world.sleep(at.saturating_sub(world.now())).await;
-        let Some(&node) = nodes.iter().find(|&&n| world.node_name(n) == step.node) else {
-            continue; // validated at load time
-        };
         if progress {
             println!(
                 "[{:>9.3}s] fault: {:?} {}",
@@ -197,14 +191,8 @@ async fn apply_schedule(
                 step.node
             );
         }
-        match step.action {
-            FaultAction::Kill => world.kill(node),
-            FaultAction::Restart => world.restart(node),
-            FaultAction::PowerLoss => drop(world.power_loss(node)),
-            FaultAction::Clog => world.clog_node(node),
-            FaultAction::Unclog => world.unclog_node(node),
-            FaultAction::ClockStep => world.clock_step(node, step.ms.unwrap_or(0)),
-        }
+        // The file names only this run's nodes and rpc actions (validated at load time).
+        injector.apply(step);
     }
     world.sleep(safety.saturating_sub(world.now())).await;
 }

@@ -52,6 +52,7 @@ pub fn declared(scenario: &Scenario) -> Vec<&'static str> {
                 probes.push("route_dropped_on_close");
             }
         }
+        Workload::Cluster => probes.extend(super::general::plan::declared(scenario)),
         Workload::NamesrvAllDown => probes.extend([
             "traffic_while_namesrvs_down",
             "routes_rebuilt_after_restart",

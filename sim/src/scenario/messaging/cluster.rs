@@ -1,19 +1,20 @@
 //! The cluster the messaging scenarios run on: N name servers, M broker groups (each a single
-//! master on its own node, with its own `SimDisk` and small store segments), one topic with Q
-//! queues on every broker, and client nodes for producers.
+//! master on its own node, with its own `SimDisk` and small store segments; slaves come with
+//! the replication issue, as more `Replica`s of a group), topics created on every group, and
+//! client nodes for producers.
 //!
 //! Addresses: name server `i` (1-based) at 10.0.0.`i`:9876, broker `i` at 10.0.0.`10+i`:10911
 //! (named `broker-a`, `broker-b`, …), producer `i` at 10.0.0.`20+i`, the admin node at
 //! 10.0.0.99 (consumer `i`, added by `consumers`, at 10.0.0.`40+i`).
 //!
-//! The topic is created with UPDATE_AND_CREATE_TOPIC on every broker (which makes the broker
-//! register at once), and `build` returns once every name server routes it over every broker.
+//! Topics are created with UPDATE_AND_CREATE_TOPIC on every broker (which makes the broker
+//! register at once), and `build` returns once every name server routes each over every broker.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use rocketsim::broker::{Broker, BrokerConfig};
+use rocketsim::broker::{Broker, BrokerConfig, BrokerRole};
 use rocketsim::env::{Listener, Net};
 use rocketsim::namesrv::NamesrvConfig;
 use rocketsim::protocol::header::CreateTopicHeader;
@@ -21,7 +22,9 @@ use rocketsim::protocol::{RemotingCommand, RequestCode, ResponseCode};
 use rocketsim::remoting::Client;
 use rocketsim::store::{FlushMode, StoreConfig};
 
-use super::super::namesrv_support::{add_namesrv, ask_route, client_on, ip, Answer, NAMESRV_PORT};
+use super::super::namesrv_support::{
+    add_namesrv, ask_route, ask_route_of, client_on, ip, Answer, NAMESRV_PORT,
+};
 use crate::{DiskFaults, NodeId, SimEnv, World};
 
 /// The topic of every messaging scenario (the name-server scenarios' topic).
@@ -35,10 +38,57 @@ pub const BODY_BYTES_MAX: usize = 16 * 1024;
 #[derive(Clone, Debug)]
 pub struct ClusterSpec {
     pub namesrvs: u8,
-    pub brokers: u8,
-    pub queues: i32,
+    /// The broker groups, in order (`broker-a` at 10.0.0.11, …).
+    pub groups: Vec<BrokerGroupSpec>,
+    /// Topics created on every group: (name, queues per group).
+    pub topics: Vec<(String, i32)>,
     pub producers: u8,
-    /// How every broker stores messages.
+}
+
+impl ClusterSpec {
+    /// The workload-specific scenarios' cluster: `brokers` single-master groups named
+    /// `broker-a`, … all storing alike, and the one topic `TOPIC` with `queues` queues.
+    pub fn uniform(
+        namesrvs: u8,
+        brokers: u8,
+        queues: i32,
+        producers: u8,
+        store: StoreSpec,
+    ) -> Self {
+        let groups = (0..brokers)
+            .map(|i| BrokerGroupSpec {
+                name: broker_name(i.into()),
+                role: BrokerRole::AsyncMaster,
+                store: store.clone(),
+            })
+            .collect();
+        ClusterSpec {
+            namesrvs,
+            groups,
+            topics: vec![(TOPIC.to_string(), queues)],
+            producers,
+        }
+    }
+
+    /// Queues of `topic` over every group.
+    pub fn queues_of(&self, topic: &str) -> usize {
+        let per_group = self
+            .topics
+            .iter()
+            .find(|(t, _)| t == topic)
+            .map_or(0, |t| t.1);
+        per_group as usize * self.groups.len()
+    }
+}
+
+/// One broker group. Today a group is its master only; the replication issue adds slaves as
+/// more entries of `Cluster::replicas` (same group name, `broker_id > 0`, their own nodes).
+#[derive(Clone, Debug)]
+pub struct BrokerGroupSpec {
+    /// `brokerName`, also the master node's name.
+    pub name: String,
+    /// The master's `brokerRole`.
+    pub role: BrokerRole,
     pub store: StoreSpec,
 }
 
@@ -51,6 +101,8 @@ pub struct StoreSpec {
     /// Planted bug for canaries: SYNC_FLUSH puts acknowledged before their sync
     /// (`StoreConfig::ack_before_sync_for_tests`).
     pub plant_ack_before_sync: bool,
+    /// CommitLog segment size (bytes).
+    pub commitlog_segment_bytes: u64,
 }
 
 impl Default for StoreSpec {
@@ -59,8 +111,18 @@ impl Default for StoreSpec {
             flush: FlushMode::Async,
             fsync_latency_ms: [0, 0],
             plant_ack_before_sync: false,
+            commitlog_segment_bytes: 1024 * 1024,
         }
     }
+}
+
+/// One broker process of a group (today: its master).
+#[derive(Clone, Debug)]
+pub struct Replica {
+    pub node: NodeId,
+    pub addr: SocketAddr,
+    /// `brokerId`: 0 for the master.
+    pub broker_id: i64,
 }
 
 /// The built cluster.
@@ -68,9 +130,14 @@ pub struct Cluster {
     pub world: World,
     pub namesrvs: Vec<NodeId>,
     pub namesrv_addrs: Vec<SocketAddr>,
+    /// Master node of each group, in group order.
     pub brokers: Vec<NodeId>,
     pub broker_names: Vec<String>,
+    /// Master address of each group.
     pub broker_addrs: Vec<SocketAddr>,
+    /// Every broker process of each group, master first.
+    pub replicas: Vec<Vec<Replica>>,
+    pub topics: Vec<(String, i32)>,
     pub producers: Vec<NodeId>,
     pub admin: NodeId,
     pub admin_client: Client<SimEnv>,
@@ -81,44 +148,34 @@ pub fn broker_name(index: usize) -> String {
     format!("broker-{}", (b'a' + index as u8) as char)
 }
 
-/// Small store files: 1 MiB CommitLog segments, 4096 entries per consume-queue segment.
-fn small_store(derived: StoreConfig) -> StoreConfig {
-    let mut small = StoreConfig::small(derived.root.clone());
-    small.commitlog_segment_bytes = 1024 * 1024;
+/// Small store files: 4096 entries per consume-queue segment, `segment_bytes` CommitLog
+/// segments.
+fn small_store(store: &StoreSpec) -> StoreConfig {
+    let mut small = StoreConfig::small(PathBuf::from("/store"));
+    small.commitlog_segment_bytes = store.commitlog_segment_bytes;
     small.consume_queue_entries_per_segment = 4096;
     small.index_entries_max = 100_000;
-    small.store_host = derived.store_host;
-    small.flush_mode = derived.flush_mode;
-    small.body_bytes_max = derived.body_bytes_max;
+    small.ack_before_sync_for_tests = store.plant_ack_before_sync;
     small
 }
 
-/// `small_store` with the canary's planted bug: SYNC_FLUSH acks before the sync.
-fn small_store_ack_before_sync(derived: StoreConfig) -> StoreConfig {
-    let mut small = small_store(derived);
-    small.ack_before_sync_for_tests = true;
-    small
-}
-
-/// Adds a node whose process runs a broker master of group `name` at `ip:10911`.
+/// Adds a node whose process runs the master of `group` at `ip:10911`.
 fn add_broker(
     world: &World,
-    name: &str,
+    group: &BrokerGroupSpec,
     ip: IpAddr,
     namesrvs: Vec<SocketAddr>,
-    store: &StoreSpec,
 ) -> NodeId {
-    let mut config = BrokerConfig::new(name, PathBuf::from("/store"));
+    let store = &group.store;
+    let mut config = BrokerConfig::new(&group.name, PathBuf::from("/store"));
     config.flush_disk_type = store.flush;
+    config.broker_role = group.role;
     config.broker_ip1 = ip;
     config.listen_port = BROKER_PORT;
     config.namesrv_addr = namesrvs;
     config.max_message_size = BODY_BYTES_MAX;
-    config.store_tweak = Some(match store.plant_ack_before_sync {
-        true => small_store_ack_before_sync,
-        false => small_store,
-    });
-    let node = world.add_node(name, ip, move |env| {
+    config.store = small_store(store);
+    let node = world.add_node(&group.name, ip, move |env| {
         let config = config.clone();
         async move {
             let addr = SocketAddr::new(config.broker_ip1, BROKER_PORT);
@@ -160,21 +217,17 @@ impl Cluster {
             namesrvs.push(node);
             namesrv_addrs.push(SocketAddr::new(ip(i), NAMESRV_PORT));
         }
-        let mut brokers = Vec::new();
-        let mut broker_names = Vec::new();
-        let mut broker_addrs = Vec::new();
-        for i in 0..spec.brokers {
-            let name = broker_name(i.into());
-            let addr = ip(11 + i);
-            brokers.push(add_broker(
-                world,
-                &name,
-                addr,
-                namesrv_addrs.clone(),
-                &spec.store,
-            ));
-            broker_names.push(name);
-            broker_addrs.push(SocketAddr::new(addr, BROKER_PORT));
+        let mut replicas = Vec::new();
+        for (i, group) in spec.groups.iter().enumerate() {
+            let addr = ip(11 + i as u8);
+            let node = add_broker(world, group, addr, namesrv_addrs.clone());
+            let master = Replica {
+                node,
+                addr: SocketAddr::new(addr, BROKER_PORT),
+                broker_id: 0,
+            };
+            // Issue 7 (replication): push the group's slaves here, master first.
+            replicas.push(vec![master]);
         }
         let producers = (1..=spec.producers)
             .map(|i| world.add_client_node(&format!("producer-{i}"), ip(20 + i)))
@@ -185,21 +238,25 @@ impl Cluster {
             admin_client: client_on(world, admin),
             namesrvs,
             namesrv_addrs,
-            brokers,
-            broker_names,
-            broker_addrs,
+            brokers: replicas.iter().map(|r| r[0].node).collect(),
+            broker_names: spec.groups.iter().map(|g| g.name.clone()).collect(),
+            broker_addrs: replicas.iter().map(|r| r[0].addr).collect(),
+            replicas,
+            topics: spec.topics.clone(),
             producers,
             admin,
         };
-        cluster.create_topic(spec.queues).await;
+        for (topic, queues) in &spec.topics {
+            cluster.create_topic(topic, *queues).await;
+        }
         cluster.await_routes(Duration::from_secs(60)).await;
         cluster
     }
 
-    async fn create_topic(&self, queues: i32) {
+    async fn create_topic(&self, topic: &str, queues: i32) {
         for addr in &self.broker_addrs {
             let header = CreateTopicHeader {
-                topic: TOPIC.into(),
+                topic: topic.into(),
                 default_topic: "TBW102".into(),
                 read_queue_nums: queues,
                 write_queue_nums: queues,
@@ -235,10 +292,20 @@ impl Cluster {
         }
     }
 
-    /// Whether every name server routes the topic over every broker now.
+    /// Whether every name server routes every topic over every broker now.
     pub async fn routes_complete(&self) -> bool {
+        for (topic, _) in &self.topics {
+            if !self.routes_complete_for(topic).await {
+                return false;
+            }
+        }
+        true
+    }
+
+    async fn routes_complete_for(&self, topic: &str) -> bool {
         for addr in &self.namesrv_addrs {
-            let answer = ask_route(&self.admin_client, *addr, Duration::from_secs(3)).await;
+            let answer =
+                ask_route_of(&self.admin_client, *addr, topic, Duration::from_secs(3)).await;
             let complete = match &answer {
                 Answer::Route(route) => self
                     .broker_names

@@ -8,7 +8,9 @@
 //! | `broker-death` | one of two brokers killed for good (sometimes behind a clog) | sends keep succeeding; no send may pick the dead broker once its route expired and producers refreshed; acked messages of the survivor all consumed |
 //! | `namesrv-all-down` | every name server down for 5 min | sends and deliveries go on from cached routes; everything converges after the restart |
 //!
-//! Shared pieces: `cluster` (the nodes), `traffic` (producers and the ledger), `consumers`
+//! The general `cluster` workload (`scenario/general/`) builds on the same pieces.
+//!
+//! Shared pieces: `cluster` (the nodes), `traffic` and `sender` (producers and the ledger), `consumers`
 //! (push consumer nodes), `oracle` (the queue properties; a later issue moves it to
 //! `sim/check/`). Every scenario runs a safety phase of `safety_s` virtual seconds with
 //! traffic on, stops the producers, then gives the consumers up to `liveness_s` to drain.
@@ -20,6 +22,7 @@ pub mod consumers;
 pub mod namesrv_all_down;
 pub mod oracle;
 pub mod rates;
+mod sender;
 pub mod stage;
 pub mod steady_state;
 pub mod traffic;
@@ -59,6 +62,7 @@ pub async fn run(world: World, scenario: &Scenario) -> ScenarioResult {
         Workload::NamesrvAllDown => {
             namesrv_all_down::run(world, &scenario.namesrv_all_down, phases).await
         }
+        Workload::Cluster => crate::scenario::general::run(world, scenario).await,
         _ => ScenarioResult::default(),
     }
 }

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::cluster::{ClusterSpec, StoreSpec};
 use super::consumers::GroupSpec;
 use super::stage::{Stage, StageSpec};
-use super::traffic::{longest_gap, TrafficOptions};
+use super::traffic::{longest_gap, ProducerPlan, TrafficOptions};
 use super::Phases;
 use crate::check::Configuration;
 use crate::scenario::namesrv_support::{Draw, ScenarioResult};
@@ -66,20 +66,15 @@ pub async fn run(world: World, options: &NamesrvAllDownOptions, phases: Phases) 
     let draw = Draw::new(&world, "namesrv-all-down/plan");
     let mut result = ScenarioResult::default();
     let spec = StageSpec {
-        cluster: ClusterSpec {
-            namesrvs: 2,
-            brokers: 2,
-            queues: options.queues,
-            producers: 2,
-            store: StoreSpec::default(),
-        },
+        cluster: ClusterSpec::uniform(2, 2, options.queues, 2, StoreSpec::default()),
         consumer_nodes: 2,
         groups: vec![GroupSpec {
             name: GROUP.into(),
             orderly: false,
             members: vec![0, 1],
+            ..GroupSpec::default()
         }],
-        traffic: &options.traffic,
+        producers: ProducerPlan::uniform(&options.traffic, 2),
         consume_delay_ms: options.consume_delay_ms,
         latency_fault: false,
         plant_forget_one_in: 0,

@@ -63,6 +63,34 @@ impl Oracle {
         oracle
     }
 
+    /// `group` (an oracle group: a group, or one member of a broadcasting group) should get
+    /// every acked message of `topic`.
+    pub fn expect_group(&mut self, group: &str, topic: &str, orderly: bool) {
+        self.history
+            .group_topics
+            .insert(group.to_string(), topic.to_string());
+        if orderly {
+            self.history.orderly.insert(group.to_string());
+        }
+    }
+
+    /// `broker`'s process stopped (killed or powered off) at `at`.
+    pub fn broker_stopped(&mut self, broker: &str, at: Duration) {
+        let times = self.history.broker_stops.entry(broker.to_string());
+        times.or_default().push(at);
+    }
+
+    /// `broker`'s process started again at `at`.
+    pub fn broker_started(&mut self, broker: &str, at: Duration) {
+        let times = self.history.broker_starts.entry(broker.to_string());
+        times.or_default().push(at);
+    }
+
+    /// The probe read `group`'s committed offset of `queue` at the broker.
+    pub fn offset_observed(&mut self, observation: check::OffsetObservation) {
+        self.history.offsets.push(observation);
+    }
+
     /// A send is about to start.
     pub fn send_started(&mut self, key: &str, producer: u32, sent_at: Duration, body_hash: u64) {
         let record = SendRecord {
@@ -124,18 +152,25 @@ impl Oracle {
     pub fn all_delivered(&self, groups: &[&str], dead_brokers: &[&str]) -> bool {
         groups.iter().all(|group| {
             let got = self.delivered.get(*group);
-            self.acked_keys(dead_brokers)
+            let topic = self.history.group_topics.get(*group);
+            self.acked_keys(dead_brokers, topic)
                 .all(|key| got.is_some_and(|g| g.contains(key)))
         })
     }
 
-    fn acked_keys<'a>(&'a self, dead: &'a [&str]) -> impl Iterator<Item = &'a String> + 'a {
+    /// Acked keys outside `dead` brokers, of `topic` when given.
+    fn acked_keys<'a>(
+        &'a self,
+        dead: &'a [&str],
+        topic: Option<&'a String>,
+    ) -> impl Iterator<Item = &'a String> + 'a {
         self.history
             .sends
             .iter()
             .filter_map(move |(key, send)| match &send.outcome {
                 Some(SendOutcome::Acked { queue, .. })
-                    if !dead.contains(&queue.broker_name.as_str()) =>
+                    if !dead.contains(&queue.broker_name.as_str())
+                        && topic.is_none_or(|t| *t == queue.topic) =>
                 {
                     Some(key)
                 }

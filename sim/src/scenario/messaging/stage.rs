@@ -10,7 +10,7 @@ use parking_lot::Mutex;
 use super::cluster::{Cluster, ClusterSpec};
 use super::consumers::{Consumers, GroupSpec};
 use super::oracle::Oracle;
-use super::traffic::{Ledger, Producers, SharedLedger, TrafficOptions};
+use super::traffic::{Ledger, ProducerPlan, Producers, SharedLedger};
 use crate::check::{Configuration, FaultKind};
 use crate::scenario::namesrv_support::ScenarioResult;
 use crate::World;
@@ -35,11 +35,12 @@ pub struct Stage {
 }
 
 /// What to stage.
-pub struct StageSpec<'a> {
+pub struct StageSpec {
     pub cluster: ClusterSpec,
     pub consumer_nodes: usize,
     pub groups: Vec<GroupSpec>,
-    pub traffic: &'a TrafficOptions,
+    /// One plan per producer node (`cluster.producers` of them).
+    pub producers: Vec<ProducerPlan>,
     pub consume_delay_ms: [u64; 2],
     /// Producers run the latency fault strategy.
     pub latency_fault: bool,
@@ -54,14 +55,14 @@ pub struct StageSpec<'a> {
 impl Stage {
     /// Builds everything and starts traffic once the groups cover every queue (a liveness
     /// violation in `result` if they do not within 60 s; traffic starts anyway).
-    pub async fn start(world: &World, spec: StageSpec<'_>, result: &mut ScenarioResult) -> Stage {
-        let orderly: Vec<&str> = spec
-            .groups
-            .iter()
-            .filter(|g| g.orderly)
-            .map(|g| g.name.as_str())
-            .collect();
-        let ledger: SharedLedger = Arc::new(Mutex::new(Ledger::new(Oracle::new(&orderly))));
+    pub async fn start(world: &World, spec: StageSpec, result: &mut ScenarioResult) -> Stage {
+        let mut oracle = Oracle::new(&[]);
+        for group in &spec.groups {
+            for name in group.oracle_groups() {
+                oracle.expect_group(&name, &group.topic, group.orderly);
+            }
+        }
+        let ledger: SharedLedger = Arc::new(Mutex::new(Ledger::new(oracle)));
         let cluster = Cluster::build(world, &spec.cluster).await;
         let consumers = Consumers::add(
             world,
@@ -72,7 +73,11 @@ impl Stage {
             spec.consume_delay_ms,
             spec.plant_forget_one_in,
         );
-        let queues = spec.cluster.queues as usize * cluster.brokers.len();
+        let queues: Vec<usize> = spec
+            .groups
+            .iter()
+            .map(|g| spec.cluster.queues_of(&g.topic))
+            .collect();
         let started = world.now();
         let mut stage = Stage {
             world: world.clone(),
@@ -85,10 +90,10 @@ impl Stage {
             guarantees: spec.guarantees,
             exactly_once: spec.exactly_once,
         };
-        while !stage.groups_cover(queues, &[]) {
+        while !stage.groups_cover_each(&queues, &[]) {
             if world.now() - started > SETTLE_LIMIT {
                 result.violations_liveness.push(format!(
-                    "the groups did not cover all {queues} queues within {} s of start",
+                    "the groups did not cover all {queues:?} queues within {} s of start",
                     SETTLE_LIMIT.as_secs()
                 ));
                 break;
@@ -99,7 +104,7 @@ impl Stage {
         stage.traffic_from = world.now();
         stage.producers = Producers::start(
             &stage.cluster,
-            spec.traffic,
+            &spec.producers,
             &stage.ledger,
             spec.latency_fault,
         );
@@ -108,7 +113,12 @@ impl Stage {
 
     /// Whether, in every group, the members not in `except` together hold `queues` queues.
     pub fn groups_cover(&self, queues: usize, except: &[usize]) -> bool {
-        self.groups.iter().all(|group| {
+        self.groups_cover_each(&vec![queues; self.groups.len()], except)
+    }
+
+    /// `groups_cover` with the queue count of each group (in group order).
+    pub fn groups_cover_each(&self, queues: &[usize], except: &[usize]) -> bool {
+        self.groups.iter().zip(queues).all(|(group, &queues)| {
             let mut held = std::collections::BTreeSet::new();
             for &member in group.members.iter().filter(|m| !except.contains(m)) {
                 held.extend(self.consumers.assigned(&self.world, member, &group.name));
@@ -121,7 +131,8 @@ impl Stage {
     /// `dead_brokers`) reached every group; returns how long the drain took.
     pub async fn drain(&self, limit: Duration, dead_brokers: &[&str]) -> Duration {
         self.producers.stop(&self.world).await;
-        let groups = self.group_names();
+        let groups = self.oracle_groups();
+        let groups: Vec<&str> = groups.iter().map(String::as_str).collect();
         let started = self.world.now();
         while self.world.now() - started < limit {
             if self
@@ -137,15 +148,20 @@ impl Stage {
         self.world.now() - started
     }
 
-    pub fn group_names(&self) -> Vec<&str> {
-        self.groups.iter().map(|g| g.name.as_str()).collect()
+    /// The oracle's groups: each group's name, or one per member of a broadcasting group.
+    pub fn oracle_groups(&self) -> Vec<String> {
+        self.groups
+            .iter()
+            .flat_map(GroupSpec::oracle_groups)
+            .collect()
     }
 
     /// The checkers' findings: violations into `result`, the standard figures first.
     pub fn judge(&self, dead_brokers: &[&str], result: &mut ScenarioResult) {
         let mut ledger = self.ledger.lock();
         ledger.rates.flush(&self.world);
-        let groups = self.group_names();
+        let groups = self.oracle_groups();
+        let groups: Vec<&str> = groups.iter().map(String::as_str).collect();
         let config = &self.guarantees;
         let j = ledger
             .oracle

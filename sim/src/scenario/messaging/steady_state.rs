@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use super::cluster::{ClusterSpec, StoreSpec};
 use super::consumers::GroupSpec;
 use super::stage::{Stage, StageSpec};
-use super::traffic::TrafficOptions;
+use super::traffic::{ProducerPlan, TrafficOptions};
 use super::Phases;
 use crate::check::{Configuration, FaultKind};
 use crate::scenario::namesrv_support::{Draw, ScenarioResult};
@@ -113,31 +113,34 @@ impl SteadyStateOptions {
 pub async fn run(world: World, options: &SteadyStateOptions, phases: Phases) -> ScenarioResult {
     let mut result = ScenarioResult::default();
     let spec = StageSpec {
-        cluster: ClusterSpec {
-            namesrvs: 2,
-            brokers: 2,
-            queues: options.queues,
-            producers: 2,
-            store: StoreSpec {
+        cluster: ClusterSpec::uniform(
+            2,
+            2,
+            options.queues,
+            2,
+            StoreSpec {
                 flush: options.flush.mode(),
                 fsync_latency_ms: options.fsync_latency_ms,
                 plant_ack_before_sync: options.plant_ack_before_sync,
+                ..StoreSpec::default()
             },
-        },
+        ),
         consumer_nodes: 3,
         groups: vec![
             GroupSpec {
                 name: CONCURRENT_GROUP.into(),
                 orderly: false,
                 members: vec![0, 1, 2],
+                ..GroupSpec::default()
             },
             GroupSpec {
                 name: ORDERLY_GROUP.into(),
                 orderly: true,
                 members: vec![0, 1],
+                ..GroupSpec::default()
             },
         ],
-        traffic: &options.traffic,
+        producers: ProducerPlan::uniform(&options.traffic, 2),
         consume_delay_ms: options.consume_delay_ms,
         latency_fault: false,
         plant_forget_one_in: options.plant_forget_one_in,

@@ -14,15 +14,14 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use parking_lot::Mutex;
-use rocketsim::client::{Message, Producer, ProducerConfig, SendError, SendStatus};
+use rocketsim::client::{Producer, ProducerConfig, SendError, SendStatus};
 use rocketsim::env::Spawn;
 use serde::{Deserialize, Serialize};
 
 use super::cluster::{Cluster, TOPIC};
 use super::oracle::{Oracle, SendOutcome};
-use super::rates::{Count, RateMeter};
+use super::rates::RateMeter;
 use crate::{SimRandom, World};
 
 /// The producer group of every workload producer.
@@ -76,6 +75,63 @@ impl TrafficOptions {
     }
 }
 
+/// How one producer sends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// The workload-specific scenarios' mix: sync sends, and one in `ordered_one_in` (0:
+    /// none) an ordered send by sharding key.
+    Mixed { ordered_one_in: u64 },
+    /// `send`, waiting for the answer.
+    Sync,
+    /// `send` as its own task (Java's callback send), at most `in_flight_max` in flight.
+    Async { in_flight_max: u32 },
+    /// `send_oneway`: no answer, every send indeterminate.
+    Oneway,
+    /// `send_batch` of `size` messages.
+    Batch { size: u32 },
+    /// `send_ordered` by sharding key, one attempt.
+    Ordered,
+}
+
+/// What one producer process sends.
+#[derive(Clone, Debug)]
+pub struct ProducerPlan {
+    pub topic: String,
+    pub mode: Mode,
+    /// Sends (or batches) per second (0: `pause_ms`).
+    pub rate: u32,
+    pub pause_ms: [u64; 2],
+    pub body_bytes: [u64; 2],
+    /// Distinct sharding keys (ordered sends) and `KEYS` values (when `set_keys`).
+    pub keys: u64,
+    /// Set the `KEYS` property.
+    pub set_keys: bool,
+    /// Tags drawn per message (empty: none).
+    pub tags: Vec<String>,
+    /// Java's latency fault strategy.
+    pub latency_fault: bool,
+}
+
+impl ProducerPlan {
+    /// `count` producers of the workload-specific scenarios, sending `traffic` to `TOPIC`.
+    pub fn uniform(traffic: &TrafficOptions, count: usize) -> Vec<ProducerPlan> {
+        let plan = ProducerPlan {
+            topic: TOPIC.to_string(),
+            mode: Mode::Mixed {
+                ordered_one_in: traffic.ordered_one_in,
+            },
+            rate: 0,
+            pause_ms: traffic.pause_ms,
+            body_bytes: traffic.body_bytes,
+            keys: traffic.sharding_keys,
+            set_keys: false,
+            tags: Vec::new(),
+            latency_fault: false,
+        };
+        vec![plan; count]
+    }
+}
+
 /// Everything the workload observed, shared by the producers, the consumers and the script.
 pub struct Ledger {
     pub oracle: Oracle,
@@ -90,6 +146,15 @@ pub struct Ledger {
     /// Sends started, per kind.
     pub sync_sends: u64,
     pub ordered_sends: u64,
+    pub async_sends: u64,
+    pub oneway_sends: u64,
+    /// Messages sent in batches.
+    pub batch_sends: u64,
+    /// Listener calls answered RECONSUME_LATER (injected consume failures).
+    pub later_answers: u64,
+    /// Power losses injected, and those that dropped unsynced pages.
+    pub power_losses: u64,
+    pub power_losses_hit_tail: u64,
     /// Per-second counts, written to the trace.
     pub rates: RateMeter,
 }
@@ -104,6 +169,12 @@ impl Ledger {
             routed_to_watched: Vec::new(),
             sync_sends: 0,
             ordered_sends: 0,
+            async_sends: 0,
+            oneway_sends: 0,
+            batch_sends: 0,
+            later_answers: 0,
+            power_losses: 0,
+            power_losses_hit_tail: 0,
             rates: RateMeter::default(),
         }
     }
@@ -120,31 +191,33 @@ pub struct Producers {
 }
 
 impl Producers {
-    /// Starts one producer process per producer node of `cluster`.
-    /// With `latency_fault`, the producers run Java's latency fault strategy
-    /// (`sendLatencyFaultEnable`; off by default, as in Java).
+    /// Starts one producer process per plan, on the producer nodes of `cluster` in order.
+    /// With `latency_fault`, every producer runs Java's latency fault strategy
+    /// (`sendLatencyFaultEnable`; off by default, as in Java), else as its plan says.
     pub fn start(
         cluster: &Cluster,
-        traffic: &TrafficOptions,
+        plans: &[ProducerPlan],
         ledger: &SharedLedger,
         latency_fault: bool,
     ) -> Self {
         let producers = Producers::default();
-        for (index, &node) in cluster.producers.iter().enumerate() {
+        for (index, (&node, plan)) in cluster.producers.iter().zip(plans).enumerate() {
             let index = index as u32 + 1;
             let env = cluster.world.env(node);
             let mut config =
                 ProducerConfig::new(PRODUCER_GROUP, cluster.namesrv_addrs.clone(), env.ip());
-            config.send_latency_fault_enable = latency_fault;
+            config.send_latency_fault_enable = latency_fault || plan.latency_fault;
             let producer = Producer::new(env.clone(), config);
-            let driver = Driver {
+            let driver = super::sender::Driver {
                 world: cluster.world.clone(),
                 index,
                 producer,
-                traffic: traffic.clone(),
+                plan: plan.clone(),
                 ledger: ledger.clone(),
                 draw: SimRandom::new(cluster.world.seed(), &format!("messaging/producer-{index}")),
                 stop: producers.stop.clone(),
+                in_flight: Arc::new(AtomicU32::new(0)),
+                env: env.clone(),
             };
             producers.running.fetch_add(1, Ordering::SeqCst);
             let running = producers.running.clone();
@@ -168,87 +241,8 @@ impl Producers {
     }
 }
 
-struct Driver {
-    world: World,
-    index: u32,
-    producer: Producer<crate::SimEnv>,
-    traffic: TrafficOptions,
-    ledger: SharedLedger,
-    draw: SimRandom,
-    stop: Arc<AtomicBool>,
-}
-
-impl Driver {
-    fn between(&self, low: u64, high: u64) -> u64 {
-        if high <= low {
-            return low;
-        }
-        low + self.draw.next_u64() % (high - low + 1)
-    }
-
-    async fn run(self) {
-        self.producer.start();
-        let mut seq = 0u64;
-        while !self.stop.load(Ordering::SeqCst) {
-            let pause = self.between(self.traffic.pause_ms[0], self.traffic.pause_ms[1]);
-            self.world.sleep(Duration::from_millis(pause)).await;
-            seq += 1;
-            self.send_one(seq).await;
-        }
-        self.producer.shutdown();
-    }
-
-    async fn send_one(&self, seq: u64) {
-        // Shaped like a real UNIQ_KEY (32 hex digits); unique per producer and sequence.
-        let key = format!("{:08X}{:024X}", self.index, seq);
-        let length = self.between(self.traffic.body_bytes[0], self.traffic.body_bytes[1]);
-        let mut body = format!("{key}|").into_bytes();
-        body.resize(length as usize, b'a' + (seq % 26) as u8);
-        let body_hash = xxhash_rust::xxh3::xxh3_64(&body);
-        let ordered = self.between(1, self.traffic.ordered_one_in.max(1)) == 1
-            && self.traffic.ordered_one_in > 0;
-        let sharding_key = format!("key-{}", self.between(0, self.traffic.sharding_keys - 1));
-        let mut message = Message::new(TOPIC, Bytes::from(body));
-        message
-            .properties
-            .insert("UNIQ_KEY", key.clone())
-            .expect("a hex UNIQ_KEY is a valid property");
-        // The route the send will choose from: `route` answers from the cache, and nothing
-        // awaits between this read and the send's own read of it.
-        let route = self.producer.route(TOPIC).await;
-        let now = self.world.now();
-        {
-            let mut ledger = self.ledger.lock();
-            if let (Some(watched), Ok(info)) = (&ledger.watched_broker, &route) {
-                if info.queues.iter().any(|q| &q.broker_name == watched) {
-                    ledger.routed_to_watched.push(now);
-                }
-            }
-            match ordered {
-                true => ledger.ordered_sends += 1,
-                false => ledger.sync_sends += 1,
-            }
-            ledger.oracle.send_started(&key, self.index, now, body_hash);
-            ledger.rates.count(&self.world, now, Count::Sent, 1);
-        }
-        let result = match ordered {
-            true => self.producer.send_ordered(message, &sharding_key).await,
-            false => self.producer.send(message).await,
-        };
-        let outcome = classify(result, ordered);
-        let mut ledger = self.ledger.lock();
-        if matches!(outcome, SendOutcome::Acked { .. }) {
-            let at = self.world.now();
-            ledger.acks.entry(self.index).or_default().push(at);
-            ledger.rates.count(&self.world, at, Count::Acked, 1);
-        }
-        let at = self.world.now();
-        ledger.oracle.send_ended(&key, outcome, at);
-    }
-}
-
 /// What the producer's answer says about whether the message was stored (see `oracle.rs`).
-fn classify(
+pub(super) fn classify(
     result: Result<rocketsim::client::SendResult, SendError>,
     one_attempt: bool,
 ) -> SendOutcome {

@@ -1,0 +1,252 @@
+//! The `cluster` workload: a cluster, a workload and faults described entirely by the file.
+//!
+//! * `[topology]`: name servers and broker groups (flush, role, segment size; slaves and the
+//!   controller with the replication issue), client nodes;
+//! * `[[topics]]`, `[[producers]]` (send mode, rate, sizes, keys, tags), `[[consumer_groups]]`
+//!   (push / lite-pull, clustering / broadcast, concurrent / orderly, allocation, injected
+//!   consume failures);
+//! * `[[faults]]`, a schedule (`at_s` from the start of the safety phase), and/or `[swarm]`.
+//!
+//! A run: build the cluster and the consumers, wait until every group covers its queues,
+//! start the producers and the offset probe; **safety phase** of `safety_s` with the
+//! schedule and the swarm injecting faults; then the **liveness phase**: heal everything
+//! (restart, resume, unclog, restore clocks, disks and the network), stop the producers, and
+//! require convergence within `liveness_s` (`liveness.rs`). Every checker of `sim/src/check/`
+//! judges the history at the end, against the guarantee matrix of the configuration (one
+//! flush mode for all groups; the faults the file can inject).
+
+mod faults;
+mod liveness;
+pub mod options;
+pub mod plan;
+pub mod probe;
+pub mod swarm;
+pub mod validate;
+
+pub use faults::{FaultAction, FaultStep, Injector};
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use rocketsim::env::Spawn;
+use rocketsim::protocol::body::MessageQueue;
+
+use self::probe::ProbedQueue;
+use crate::check::{consumer_offsets_monotonic, Configuration};
+use crate::scenario::messaging::stage::Stage;
+use crate::scenario::namesrv_support::ScenarioResult;
+use crate::scenario::Scenario;
+use crate::World;
+
+/// How often the probe reads committed offsets, and the convergence test runs.
+const PROBE_PERIOD: Duration = Duration::from_secs(1);
+
+/// Runs a `cluster` scenario on a fresh world.
+pub async fn run(world: World, scenario: &Scenario) -> ScenarioResult {
+    let mut result = ScenarioResult::default();
+    let spec = plan::stage_spec(scenario);
+    let config = spec.guarantees.clone();
+    let stage = Stage::start(&world, spec, &mut result).await;
+    let safety_end = stage.traffic_from + Duration::from_secs(scenario.scenario.safety_s);
+    let brokers = stage
+        .cluster
+        .brokers
+        .iter()
+        .copied()
+        .zip(stage.cluster.broker_names.iter().cloned())
+        .collect();
+    let injector = Arc::new(Mutex::new(Injector::new(
+        &world,
+        brokers,
+        Some(stage.ledger.clone()),
+    )));
+    let targets = probe_targets(&stage);
+    let stop_probe = Arc::new(AtomicBool::new(false));
+    let admin = world.env(stage.cluster.admin);
+    admin.spawn(
+        "workload-offset-probe",
+        probe::run(
+            world.clone(),
+            stage.cluster.admin_client.clone(),
+            targets.clone(),
+            stage.ledger.clone(),
+            PROBE_PERIOD,
+            stop_probe.clone(),
+        ),
+    );
+    let swarm_kinds = Arc::new(Mutex::new(Vec::new()));
+    if let Some(options) = scenario.swarm.clone() {
+        let (world, injector, kinds) = (world.clone(), injector.clone(), swarm_kinds.clone());
+        let victims = plan::node_names(scenario);
+        admin.spawn("workload-swarm", async move {
+            let kept = swarm::run(&world, &options, &injector, &victims, safety_end).await;
+            *kinds.lock() = kept;
+        });
+    }
+    schedule(&world, &scenario.faults, &injector, stage.traffic_from).await;
+    if world.now() < safety_end {
+        world.sleep(safety_end - world.now()).await;
+    }
+    // Liveness: the swarm has stopped (its last fault ends before `safety_end`).
+    let healed_at = world.now();
+    injector.lock().heal_all();
+    stage.producers.stop(&world).await;
+    let bound = Duration::from_secs(scenario.scenario.liveness_s);
+    let converged = converge(&stage, &targets, &config, bound, &mut result).await;
+    result.figure("converged_ms", (world.now() - healed_at).as_millis());
+    stop_probe.store(true, Ordering::SeqCst);
+    if converged {
+        result.reached("liveness_converged");
+    }
+    stage.judge(&[], &mut result);
+    judge_offsets(&stage, &config, &mut result);
+    figures(&stage, &injector.lock(), &swarm_kinds.lock(), &mut result);
+    stage.finish().await;
+    result
+}
+
+/// Applies the schedule's steps at their times (from `from`, the start of the safety phase).
+async fn schedule(world: &World, steps: &[FaultStep], injector: &Mutex<Injector>, from: Duration) {
+    let mut steps: Vec<&FaultStep> = steps.iter().collect();
+    steps.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
+    for step in steps {
+        let at = from + Duration::from_secs_f64(step.at_s);
+        if at > world.now() {
+            world.sleep(at - world.now()).await;
+        }
+        injector.lock().apply(step);
+    }
+}
+
+/// Every queue of every clustering group's topic, at its broker group's master.
+fn probe_targets(stage: &Stage) -> Vec<ProbedQueue> {
+    let cluster = &stage.cluster;
+    let mut targets = Vec::new();
+    for group in stage.groups.iter().filter(|g| !g.broadcast) {
+        let queues = cluster
+            .topics
+            .iter()
+            .find(|(t, _)| *t == group.topic)
+            .map_or(0, |t| t.1);
+        for (broker, addr) in cluster.broker_names.iter().zip(&cluster.broker_addrs) {
+            for queue_id in 0..queues {
+                targets.push(ProbedQueue {
+                    group: group.name.clone(),
+                    queue: MessageQueue {
+                        topic: group.topic.clone(),
+                        broker_name: broker.clone(),
+                        queue_id,
+                    },
+                    broker: *addr,
+                });
+            }
+        }
+    }
+    targets
+}
+
+/// Waits until `liveness::pending` finds nothing, at most `bound`; a liveness violation per
+/// thing that did not converge otherwise.
+async fn converge(
+    stage: &Stage,
+    targets: &[ProbedQueue],
+    config: &Configuration,
+    bound: Duration,
+    result: &mut ScenarioResult,
+) -> bool {
+    let world = &stage.world;
+    let deadline = world.now() + bound;
+    loop {
+        let pending = liveness::pending(stage, targets, config).await;
+        if pending.not_converged.is_empty() {
+            result.figure("offsets_ahead", pending.offsets_ahead);
+            return true;
+        }
+        if world.now() >= deadline {
+            for what in pending.not_converged {
+                result.violations_liveness.push(format!(
+                    "not converged {} s after healing: {what}",
+                    bound.as_secs()
+                ));
+            }
+            return false;
+        }
+        world.sleep(PROBE_PERIOD).await;
+    }
+}
+
+/// The consumer-offsets checker's verdict.
+fn judge_offsets(stage: &Stage, config: &Configuration, result: &mut ScenarioResult) {
+    let ledger = stage.ledger.lock();
+    let history = ledger.oracle.history();
+    let found = consumer_offsets_monotonic::check(history, config);
+    result.figure("consumer_offsets_rewound", found.rewound);
+    result.figure("consumer_offsets_reset", found.reset);
+    result.figure("offset_reads", history.offsets.len());
+    let more = found.findings.total - found.findings.kept.len() as u64;
+    result.violations_safety.extend(found.findings.kept);
+    if more > 0 {
+        result
+            .violations_safety
+            .push(format!("… and {more} more consumer offset regressions"));
+    }
+    if !history.offsets.is_empty() {
+        result.reached("consumer_offset_probed");
+    }
+}
+
+/// The run's figures and reached marks beyond the standard ones.
+fn figures(
+    stage: &Stage,
+    injector: &Injector,
+    swarm: &[swarm::SwarmKind],
+    result: &mut ScenarioResult,
+) {
+    let ledger = stage.ledger.lock();
+    let sends = [
+        ("sync_send_made", ledger.sync_sends),
+        ("ordered_send_made", ledger.ordered_sends),
+        ("async_send_made", ledger.async_sends),
+        ("oneway_send_made", ledger.oneway_sends),
+        ("batch_send_made", ledger.batch_sends),
+        ("consume_failure_injected", ledger.later_answers),
+        ("broker_power_lost", ledger.power_losses),
+        ("power_loss_hit_unsynced_tail", ledger.power_losses_hit_tail),
+    ];
+    for (mark, count) in sends {
+        if count > 0 {
+            result.reached(mark);
+        }
+    }
+    result.figure("async_sends", ledger.async_sends);
+    result.figure("oneway_sends", ledger.oneway_sends);
+    result.figure("batch_sends", ledger.batch_sends);
+    result.figure("consume_later", ledger.later_answers);
+    for group in &stage.groups {
+        let delivered = group
+            .oracle_groups()
+            .iter()
+            .any(|g| ledger.deliveries.get(g).is_some_and(|d| !d.is_empty()));
+        match (delivered, group.broadcast, group.lite_pull) {
+            (true, true, _) => result.reached("broadcast_delivered"),
+            (true, _, true) => result.reached("lite_pull_delivered"),
+            _ => {}
+        }
+    }
+    let applied: BTreeMap<_, _> = injector.applied.clone();
+    let total: u64 = applied.values().sum();
+    result.figure("faults", total);
+    if applied.contains_key(&FaultAction::Partition) {
+        result.reached("partitioned");
+    }
+    if !swarm.is_empty() {
+        let kinds: Vec<String> = swarm.iter().map(|k| format!("{k:?}")).collect();
+        result.figure("swarm_kinds", kinds.join(","));
+        if total > 0 {
+            result.reached("swarm_fault_injected");
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! From the file's tables to what `Stage` builds: the cluster spec (groups, topics, producer
+//! nodes), the consumer groups and their members, one producer plan per producer node, the
+//! guarantee-matrix configuration, the node names faults may name, and the reached marks.
+
+use rocketsim::broker::BrokerRole;
+use rocketsim::client::rebalance::Strategy;
+
+use super::options::{
+    Allocation, ConsumerKind, Model, Order, ProducerOptions, Role, SendMode, TopologyOptions,
+};
+use super::swarm::SwarmKind;
+use super::FaultAction;
+use crate::check::{Configuration, FaultKind};
+use crate::scenario::messaging::cluster::{BrokerGroupSpec, ClusterSpec, StoreSpec};
+use crate::scenario::messaging::consumers::GroupSpec;
+use crate::scenario::messaging::stage::StageSpec;
+use crate::scenario::messaging::traffic::{Mode, ProducerPlan};
+use crate::scenario::Scenario;
+
+/// Producer nodes the file needs.
+pub fn producer_nodes(scenario: &Scenario) -> u8 {
+    let needed: u32 = scenario.producers.iter().map(|p| u32::from(p.count)).sum();
+    (needed.min(64) as u8).max(scenario.topology.producer_nodes)
+}
+
+/// Consumer nodes the file needs.
+pub fn consumer_nodes(scenario: &Scenario) -> u8 {
+    let needed = scenario.consumer_groups.iter().map(|g| g.consumers).max();
+    needed.unwrap_or(0).max(scenario.topology.consumer_nodes)
+}
+
+/// Every node a `cluster` run creates, by name (what `[[faults]]` and `[swarm]` may name).
+pub fn node_names(scenario: &Scenario) -> Vec<String> {
+    let topology = &scenario.topology;
+    let mut names: Vec<String> = (1..=topology.namesrvs)
+        .map(|i| format!("namesrv-{i}"))
+        .collect();
+    names.extend(topology.broker_groups.iter().map(|g| g.name.clone()));
+    names.extend((1..=producer_nodes(scenario)).map(|i| format!("producer-{i}")));
+    names.extend((1..=consumer_nodes(scenario)).map(|i| format!("consumer-{i}")));
+    names
+}
+
+fn queues_of(topology: &TopologyOptions, queues: Option<i32>) -> i32 {
+    queues.unwrap_or(topology.queues_per_topic)
+}
+
+/// What `Stage::start` builds for this file.
+pub fn stage_spec(scenario: &Scenario) -> StageSpec {
+    let topology = &scenario.topology;
+    let groups = topology
+        .broker_groups
+        .iter()
+        .map(|g| BrokerGroupSpec {
+            name: g.name.clone(),
+            role: match g.role {
+                Role::AsyncMaster => BrokerRole::AsyncMaster,
+                Role::SyncMaster => BrokerRole::SyncMaster,
+            },
+            store: StoreSpec {
+                flush: g.flush.mode(),
+                fsync_latency_ms: g.fsync_latency_ms,
+                plant_ack_before_sync: g.plant_ack_before_sync,
+                commitlog_segment_bytes: g.commitlog_segment_bytes,
+            },
+        })
+        .collect();
+    let topics = scenario
+        .topics
+        .iter()
+        .map(|t| (t.name.clone(), queues_of(topology, t.queues)))
+        .collect();
+    let producers: Vec<ProducerPlan> = scenario
+        .producers
+        .iter()
+        .flat_map(|p| vec![producer_plan(p); usize::from(p.count)])
+        .collect();
+    StageSpec {
+        cluster: ClusterSpec {
+            namesrvs: topology.namesrvs,
+            groups,
+            topics,
+            producers: producer_nodes(scenario),
+        },
+        consumer_nodes: usize::from(consumer_nodes(scenario)),
+        groups: scenario
+            .consumer_groups
+            .iter()
+            .map(|g| GroupSpec {
+                name: g.name.clone(),
+                orderly: g.order == Order::Orderly,
+                members: (0..usize::from(g.consumers)).collect(),
+                topic: g.topic.clone(),
+                broadcast: g.model == Model::Broadcast,
+                lite_pull: g.kind == ConsumerKind::LitePull,
+                allocation: match g.allocation {
+                    Allocation::Averagely => Strategy::Averagely,
+                    Allocation::AveragelyByCircle => Strategy::AveragelyByCircle,
+                    Allocation::ConsistentHash => Strategy::ConsistentHash { virtual_nodes: 10 },
+                },
+                consume_delay_ms: Some(g.consume_delay_ms),
+                fail_one_in: g.fail_one_in,
+            })
+            .collect(),
+        producers,
+        consume_delay_ms: [0, 5],
+        latency_fault: false,
+        plant_forget_one_in: topology.plant_forget_one_in,
+        guarantees: guarantees(scenario),
+        exactly_once: false,
+    }
+}
+
+fn producer_plan(p: &ProducerOptions) -> ProducerPlan {
+    ProducerPlan {
+        topic: p.topic.clone(),
+        mode: match p.mode {
+            SendMode::Sync => Mode::Sync,
+            SendMode::Async => Mode::Async {
+                in_flight_max: p.async_in_flight_max,
+            },
+            SendMode::Oneway => Mode::Oneway,
+            SendMode::Batch => Mode::Batch { size: p.batch_size },
+            SendMode::Ordered => Mode::Ordered,
+        },
+        rate: p.rate,
+        pause_ms: p.pause_ms,
+        body_bytes: p.body_bytes,
+        keys: p.keys.max(1),
+        set_keys: p.keys > 0,
+        tags: p.tags.clone(),
+        latency_fault: p.latency_fault,
+    }
+}
+
+/// The fault actions the file can inject: the schedule's, and the swarm's kinds.
+pub fn actions(scenario: &Scenario) -> Vec<FaultAction> {
+    let mut actions: Vec<FaultAction> = scenario.faults.iter().map(|f| f.action).collect();
+    if let Some(swarm) = &scenario.swarm {
+        for kind in &swarm.kinds {
+            actions.push(match kind {
+                SwarmKind::Kill => FaultAction::Kill,
+                SwarmKind::PowerLoss => FaultAction::PowerLoss,
+                SwarmKind::Pause => FaultAction::Pause,
+                SwarmKind::Partition => FaultAction::Partition,
+                SwarmKind::Clog => FaultAction::Clog,
+                SwarmKind::ClogLink => FaultAction::ClogLink,
+                SwarmKind::Loss => FaultAction::Loss,
+                SwarmKind::Latency => FaultAction::Latency,
+                SwarmKind::ClockStep => FaultAction::ClockStep,
+                SwarmKind::SlowFsync => FaultAction::SlowFsync,
+            });
+        }
+    }
+    actions.sort();
+    actions.dedup();
+    actions
+}
+
+/// The guarantee-matrix configuration: the brokers' flush mode (validated to be one) and the
+/// faults that can explain a loss.
+pub fn guarantees(scenario: &Scenario) -> Configuration {
+    let flush = scenario
+        .topology
+        .broker_groups
+        .first()
+        .map_or(rocketsim::store::FlushMode::Async, |g| g.flush.mode());
+    let actions = actions(scenario);
+    let mut faults = Vec::new();
+    if actions.contains(&FaultAction::PowerLoss) {
+        faults.push(FaultKind::PowerLoss);
+    }
+    if actions.contains(&FaultAction::Kill) {
+        faults.push(FaultKind::ProcessKill);
+    }
+    Configuration::new(flush, &faults)
+}
+
+/// The reached marks a `cluster` scenario declares.
+pub fn declared(scenario: &Scenario) -> Vec<&'static str> {
+    let mut probes = vec!["liveness_converged", "consumer_offset_probed"];
+    for p in &scenario.producers {
+        probes.push(match p.mode {
+            SendMode::Sync => "sync_send_made",
+            SendMode::Async => "async_send_made",
+            SendMode::Oneway => "oneway_send_made",
+            SendMode::Batch => "batch_send_made",
+            SendMode::Ordered => "ordered_send_made",
+        });
+    }
+    if scenario.consumer_groups.iter().any(|g| g.fail_one_in > 0) {
+        probes.push("consume_failure_injected");
+    }
+    if scenario
+        .consumer_groups
+        .iter()
+        .any(|g| g.model == Model::Broadcast)
+    {
+        probes.push("broadcast_delivered");
+    }
+    if scenario
+        .consumer_groups
+        .iter()
+        .any(|g| g.kind == ConsumerKind::LitePull)
+    {
+        probes.push("lite_pull_delivered");
+    }
+    let actions = actions(scenario);
+    if actions.contains(&FaultAction::PowerLoss) {
+        probes.extend(["broker_power_lost", "power_loss_hit_unsynced_tail"]);
+    }
+    if actions.contains(&FaultAction::Partition) {
+        probes.push("partitioned");
+    }
+    if scenario.swarm.is_some() {
+        probes.push("swarm_fault_injected");
+    }
+    probes.sort();
+    probes.dedup();
+    probes
+}

@@ -1,0 +1,189 @@
+//! The `cluster` workload's file format: every new table parses, and every mistake is an
+//! error naming the file, the line and the key (exit 64 from `rocketsim run`).
+
+use rocketsim_sim::scenario::{load, ScenarioError};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const BASE: &str = r#"[scenario]
+name = "x"
+workload = "cluster"
+safety_s = 30
+liveness_s = 30
+
+[topology]
+namesrvs = 2
+
+[[topology.broker_groups]]
+name = "broker-a"
+
+[[topics]]
+name = "T"
+
+[[producers]]
+topic = "T"
+
+[[consumer_groups]]
+name = "G"
+topic = "T"
+consumers = 2
+"#;
+
+fn write(name: &str, body: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rocketsim-format-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, body).expect("write scenario");
+    path
+}
+
+/// The error `load` gives for `body`, as printed.
+fn error(name: &str, body: &str) -> String {
+    match load(&write(name, body)) {
+        Ok(_) => panic!("{name}: loaded, expected an error"),
+        Err(e @ (ScenarioError::Parse { .. } | ScenarioError::Invalid { .. })) => e.to_string(),
+        Err(e) => panic!("{name}: {e}"),
+    }
+}
+
+#[test]
+fn every_table_of_the_format_parses() {
+    let body = format!(
+        "{BASE}
+[[faults]]
+at_s = 1
+action = \"partition\"
+sets = [[\"broker-a\"], [\"namesrv-1\", \"namesrv-2\"]]
+
+[[faults]]
+at_s = 2
+action = \"clog-link\"
+from = \"producer-1\"
+to = \"broker-a\"
+
+[[faults]]
+at_s = 3
+action = \"clock-step\"
+node = \"namesrv-1\"
+ms = -5000
+
+[[faults]]
+at_s = 4
+action = \"slow-fsync\"
+node = \"broker-a\"
+range_ms = [10, 50]
+
+[[faults]]
+at_s = 5
+action = \"disk-full\"
+node = \"broker-a\"
+
+[swarm]
+kinds = [\"kill\", \"loss\"]
+"
+    );
+    let scenario = load(&write("full", &body)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(scenario.faults.len(), 5);
+    assert_eq!(scenario.consumer_groups[0].consumers, 2);
+    assert!(scenario.swarm.is_some());
+}
+
+#[test]
+fn a_fault_on_a_node_that_does_not_exist_names_file_line_and_key() {
+    let body = format!("{BASE}\n[[faults]]\nat_s = 1\naction = \"kill\"\nnode = \"broker-z\"\n");
+    let text = error("ghost", &body);
+    assert!(
+        text.contains("ghost.toml: line 27: faults[0].node"),
+        "{text}"
+    );
+    assert!(
+        text.contains("broker-z") && text.contains("broker-a"),
+        "{text}"
+    );
+}
+
+#[test]
+fn slaves_and_the_controller_wait_for_the_replication_issue() {
+    let body = BASE.replace("name = \"broker-a\"\n", "name = \"broker-a\"\nslaves = 1\n");
+    let text = error("slaves", &body);
+    assert!(
+        text.contains("line 12: topology.broker_groups[0].slaves"),
+        "{text}"
+    );
+    assert!(text.contains("replication issue"), "{text}");
+    let body = BASE.replace(
+        "name = \"broker-a\"\n",
+        "name = \"broker-a\"\ncontroller = true\n",
+    );
+    let text = error("controller", &body);
+    assert!(
+        text.contains("topology.broker_groups[0].controller"),
+        "{text}"
+    );
+}
+
+#[test]
+fn unknown_keys_bad_durations_and_unknown_topics_are_errors() {
+    let text = error("unknown", &BASE.replace("consumers = 2", "consumerz = 2"));
+    assert!(
+        text.contains("line 22") && text.contains("consumerz"),
+        "{text}"
+    );
+    let text = error("duration", &BASE.replace("safety_s = 30", "safety_s = -3"));
+    assert!(
+        text.contains("line 4") && text.contains("safety_s"),
+        "{text}"
+    );
+    let late = format!("{BASE}\n[[faults]]\nat_s = 99\naction = \"heal\"\n");
+    let text = error("late", &late);
+    assert!(
+        text.contains("faults[0].at_s") && text.contains("safety phase"),
+        "{text}"
+    );
+    let text = error(
+        "topic",
+        &BASE.replace(
+            "[[producers]]\ntopic = \"T\"",
+            "[[producers]]\ntopic = \"U\"",
+        ),
+    );
+    assert!(text.contains("line 17: producers[0].topic"), "{text}");
+    let text = error("swarm", &format!("{BASE}\n[swarm]\nkinds = [\"meteor\"]\n"));
+    assert!(text.contains("meteor"), "{text}");
+    let text = error(
+        "ms",
+        &format!("{BASE}\n[[faults]]\nat_s = 1\naction = \"clock-step\"\nnode = \"broker-a\"\n"),
+    );
+    assert!(
+        text.contains("faults[0].ms") && text.contains("needs"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_binary_exits_64_on_a_bad_file() {
+    let path = write("exit", &BASE.replace("namesrvs = 2", "namesrvs = 0"));
+    let root: &Path = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = Command::new(env!("CARGO_BIN_EXE_rocketsim"))
+        .args(["run", &path.to_string_lossy(), "--seed", "1"])
+        .current_dir(root)
+        .output()
+        .expect("run rocketsim");
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(64), "{text}");
+    assert!(
+        text.contains("exit.toml: line 8: topology.namesrvs"),
+        "{text}"
+    );
+}
+
+#[test]
+fn every_shipped_scenario_loads() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    for entry in std::fs::read_dir(dir).expect("scenarios/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            load(&path).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+}
