@@ -9,9 +9,9 @@
 //! * APPLY_BROKER_ID accepts any id ≥ 1 for a new group (RocketMQ only the first id, 1), so
 //!   brokers with ids fixed in their configuration can start in any order.
 //! * The first election of a group takes the requester only if it is a registered replica.
-//! * Inactive masters are not judged for one heartbeat timeout after the controller starts,
-//!   so a restarted controller does not depose a master whose first heartbeat is still on its
-//!   way.
+//! * Masters are not judged for one heartbeat timeout after the controller starts — neither
+//!   by the scan nor by a broker's (undesignated) election request — so a restarted
+//!   controller does not depose a master whose first heartbeat is still on its way.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;

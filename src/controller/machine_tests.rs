@@ -367,6 +367,13 @@ fn restart_keeps_epochs_and_waits_one_timeout_before_judging_masters() {
         vec![],
         "grace: 3 may not have beaten yet"
     );
+    let asked = restarted
+        .elect(&request(Some(1), false), at(105))
+        .expect("kept");
+    assert!(
+        matches!(asked, Election::Kept(_)),
+        "a broker's request cannot depose it either"
+    );
     beat(&mut restarted, 1, 1, 100, 5, at(109));
     let result = restarted.scan(at(111));
     // 3 never came back, 1 is alive but not in the sync-state set: no master, epoch 3.

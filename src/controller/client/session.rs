@@ -316,7 +316,8 @@ async fn heartbeat_loop<E: Env>(client: ControllerClient<E>) {
                 tracing::debug!(target: "rocketsim::controller", %error, "heartbeat failed");
             }
         }
-        next = next + interval;
+        // A slow call (the controller unreachable) skips beats instead of bursting to catch up.
+        next = (next + interval).max(env.now());
     }
 }
 

@@ -31,6 +31,13 @@ impl ControllerState {
             return Ok(Election::Elected(self.install(name, id)));
         }
         let designated = request.designate.then_some(request.broker_id).flatten();
+        let asked_by_broker = request.broker_id.is_some() && designated.is_none();
+        if asked_by_broker && self.in_grace(now) && self.groups[name].master.is_some() {
+            // Right after a restart nobody's heartbeat has arrived yet: a broker cannot have
+            // the master judged by its silence, so it stays. (A closed connection is evidence
+            // and may still elect.)
+            return Ok(Election::Kept(self.groups[name].view()));
+        }
         match self.pick(name, designated, now) {
             Some(id) if Some(id) == self.groups[name].master => {
                 Ok(Election::Kept(self.groups[name].view()))
@@ -55,7 +62,7 @@ impl ControllerState {
     pub fn scan(&mut self, now: Instant) -> ScanResult {
         let expired = self.liveness.expire(now);
         let mut elections = Vec::new();
-        if now >= self.started_at + self.heartbeat_timeout {
+        if !self.in_grace(now) {
             let names: Vec<String> = self.groups.keys().cloned().collect();
             for name in names {
                 if let Some(outcome) = self.reelect_if_master_inactive(&name, now) {
@@ -145,5 +152,10 @@ impl ControllerState {
             })
             .collect();
         RoleChange { view, targets }
+    }
+
+    /// Within one heartbeat timeout of the start no master is judged inactive.
+    fn in_grace(&self, now: Instant) -> bool {
+        now < self.started_at + self.heartbeat_timeout
     }
 }
