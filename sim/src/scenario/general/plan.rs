@@ -188,6 +188,10 @@ pub fn declared(scenario: &Scenario) -> Vec<&'static str> {
             SendMode::Ordered => "ordered_send_made",
         });
     }
+    if !scenario.consumer_groups.is_empty() {
+        // Emitted by the broker (`rocketsim::probe!`): a held pull released by a new message.
+        probes.push("long_poll_woken_by_message");
+    }
     if scenario.consumer_groups.iter().any(|g| g.fail_one_in > 0) {
         probes.push("consume_failure_injected");
     }
