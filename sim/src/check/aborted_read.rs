@@ -11,10 +11,13 @@ pub fn check(history: &History) -> Findings {
     for d in history.deliveries() {
         let outcome = history.sends.get(&d.key).and_then(|s| s.outcome.as_ref());
         if let Some(SendOutcome::Failed { why }) = outcome {
-            findings.push(format!(
-                "aborted read: {}/{} got {}, whose send failed ({why})",
-                d.group, d.consumer, d.key
-            ));
+            findings.push_at(
+                d.at,
+                format!(
+                    "aborted read: {}/{} got {}, whose send failed ({why})",
+                    d.group, d.consumer, d.key
+                ),
+            );
         }
     }
     findings
@@ -42,6 +45,9 @@ mod tests {
         deliver(&mut h, "G", "c1", 0, "F", 7);
         let findings = check(&h);
         assert_eq!(findings.total, 1);
-        assert!(findings.kept[0].starts_with("aborted read: G/c1 got F"));
+        assert!(crate::check::unstamp(&findings.kept[0])
+            .expect("stamped")
+            .1
+            .starts_with("aborted read: G/c1 got F"));
     }
 }

@@ -10,10 +10,13 @@ pub fn check(history: &History) -> Findings {
     for d in history.deliveries() {
         let sent = history.sends.get(&d.key).map(|s| s.body_hash);
         if sent.is_some_and(|hash| hash != d.body_hash) {
-            findings.push(format!(
-                "body mismatch: {}/{} got {} with another body",
-                d.group, d.consumer, d.key
-            ));
+            findings.push_at(
+                d.at,
+                format!(
+                    "body mismatch: {}/{} got {} with another body",
+                    d.group, d.consumer, d.key
+                ),
+            );
         }
     }
     findings

@@ -53,7 +53,7 @@ pub fn check(history: &History, config: &Configuration) -> Regressions {
                 {
                     out.reset += 1;
                 } else {
-                    out.findings.push(format!(
+                    out.findings.push_at(read.at, format!(
                         "consumer offset went back: group {} on {} from {before} (at {} ms) to {} (at {} ms) with no broker restart",
                         read.group,
                         show(&read.queue),
@@ -107,7 +107,7 @@ mod tests {
         assert_eq!((found.rewound, found.findings.total), (0, 1));
         assert_eq!(
             found.findings.kept[0],
-            "consumer offset went back: group G on broker-a:0 from 5 (at 1000 ms) to 4 (at 2000 ms) with no broker restart"
+            "[2.000s] consumer offset went back: group G on broker-a:0 from 5 (at 1000 ms) to 4 (at 2000 ms) with no broker restart"
         );
     }
 

@@ -59,7 +59,8 @@ pub fn check(
                     report.lost += 1;
                     if report.examples.len() < KEPT {
                         report.examples.push(format!(
-                            "lost: {key} (producer {}, sent at {} ms, {:?}) never reached group {group}",
+                            "{} lost: {key} (producer {}, sent at {} ms, {:?}) never reached group {group}",
+                            super::stamp(send.sent_at),
                             send.producer,
                             send.sent_at.as_millis(),
                             send.outcome
@@ -138,7 +139,10 @@ mod tests {
         let config = Configuration::new(FlushMode::Async, &[]);
         let lost = check(&h, &["G", "H"], &config, &[]);
         assert_eq!(lost.lost, 1);
-        assert!(lost.examples[0].starts_with("lost: A (producer 1"));
+        assert!(crate::check::unstamp(&lost.examples[0])
+            .expect("stamped")
+            .1
+            .starts_with("lost: A (producer 1"));
         assert!(lost.examples[0].ends_with("never reached group H"));
     }
 

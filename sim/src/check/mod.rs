@@ -37,6 +37,31 @@ pub mod unexpected;
 pub use history::{Delivery, Event, History, OffsetObservation, SendOutcome, SendRecord};
 pub use matrix::{Claim, Configuration, FaultKind};
 
+/// The stamp a timed violation starts with: virtual seconds, to the millisecond, in brackets.
+pub fn stamp(at: std::time::Duration) -> String {
+    format!("[{}.{:03}s]", at.as_secs(), at.subsec_millis())
+}
+
+/// The virtual time of a violation line holding a stamp (after an optional `KIND: ` prefix,
+/// as `rocketsim run` prints them), and the text after it.
+pub fn unstamp(line: &str) -> Option<(std::time::Duration, &str)> {
+    let start = line.find('[')?;
+    let prefix = &line[..start];
+    if !(prefix.is_empty() || prefix.ends_with(": ")) {
+        return None;
+    }
+    let rest = &line[start + 1..];
+    let (inner, text) = rest.split_once("s] ")?;
+    let (secs, millis) = inner.split_once('.')?;
+    if millis.len() != 3 {
+        return None;
+    }
+    let secs: u64 = secs.parse().ok()?;
+    let millis: u64 = millis.parse().ok()?;
+    let at = std::time::Duration::from_secs(secs) + std::time::Duration::from_millis(millis);
+    Some((at, text))
+}
+
 /// Descriptions kept per checker; more are counted, not stored.
 pub const KEPT: usize = 20;
 
@@ -54,6 +79,12 @@ impl Findings {
         if self.kept.len() < KEPT {
             self.kept.push(what);
         }
+    }
+
+    /// Records one violation that happened at virtual time `at`: the description starts with
+    /// its stamp (`[12.345s] …`), which places it on the timeline's time axis.
+    pub fn push_at(&mut self, at: std::time::Duration, what: String) {
+        self.push(format!("{} {what}", stamp(at)));
     }
 
     /// No violation.
@@ -104,5 +135,32 @@ pub fn messaging(
         lost: lost::check(history, groups, config, dead_brokers),
         dup,
         offsets_reused: reused + went_back,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_timed_finding_carries_its_stamp_which_reads_back_to_the_millisecond() {
+        let mut findings = Findings::default();
+        findings.push_at(Duration::from_millis(61_007), "lost: k".into());
+        findings.push("untimed".into());
+        assert_eq!(findings.kept, ["[61.007s] lost: k", "untimed"]);
+        fn read(line: &str) -> Option<(u128, &str)> {
+            unstamp(line).map(|(at, text)| (at.as_millis(), text))
+        }
+        assert_eq!(read("SAFETY: [61.007s] lost: k"), Some((61_007, "lost: k")));
+        assert_eq!(read("[0.250s] x"), Some((250, "x")));
+        assert_eq!(read("untimed"), None);
+        assert_eq!(
+            read("lost: k [1.000s] y"),
+            None,
+            "only a leading stamp counts"
+        );
+        assert_eq!(read("[1.5s] x"), None);
+        assert_eq!(read("[s] x"), None);
     }
 }

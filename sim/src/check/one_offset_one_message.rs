@@ -47,10 +47,13 @@ pub fn check(history: &History, config: &Configuration) -> (Findings, u64) {
             slots.insert((queue, offset), (key, at));
             continue;
         }
-        findings.push(format!(
-            "inconsistent offsets: {} offset {offset} is {held} and, {how}, {key}",
-            show(queue)
-        ));
+        findings.push_at(
+            at,
+            format!(
+                "inconsistent offsets: {} offset {offset} is {held} and, {how}, {key}",
+                show(queue)
+            ),
+        );
     }
     (findings, reused)
 }
@@ -109,7 +112,10 @@ mod tests {
         deliver(&mut h, "G", "c1", 1, "A", 7);
         let (findings, reused) = check(&h, &sync());
         assert_eq!((findings.total, reused), (1, 0));
-        assert!(findings.kept[0].starts_with("inconsistent offsets: broker-a:0 offset 1 is B"));
+        assert!(crate::check::unstamp(&findings.kept[0])
+            .expect("stamped")
+            .1
+            .starts_with("inconsistent offsets: broker-a:0 offset 1 is B"));
     }
 
     #[test]

@@ -28,13 +28,16 @@ pub fn check(history: &History) -> Findings {
         if let Some((holder, last)) = previous {
             let restarted = history.power_lost_between(&d.queue.broker_name, Duration::ZERO, d.at);
             if holder == d.consumer && d.offset <= last && !restarted {
-                findings.push(format!(
-                    "order: {}/{} got {} offset {} after offset {last} in one tenure",
-                    d.group,
-                    d.consumer,
-                    show(&d.queue),
-                    d.offset
-                ));
+                findings.push_at(
+                    d.at,
+                    format!(
+                        "order: {}/{} got {} offset {} after offset {last} in one tenure",
+                        d.group,
+                        d.consumer,
+                        show(&d.queue),
+                        d.offset
+                    ),
+                );
             }
         }
     }
@@ -69,7 +72,10 @@ mod tests {
         deliver(&mut h, "G", "c1", 0, "A", 7);
         let findings = check(&h);
         assert_eq!(findings.total, 1);
-        assert!(findings.kept[0].starts_with("order: G/c1 got broker-a:0 offset 0 after offset 1"));
+        assert!(crate::check::unstamp(&findings.kept[0])
+            .expect("stamped")
+            .1
+            .starts_with("order: G/c1 got broker-a:0 offset 0 after offset 1"));
     }
 
     #[test]

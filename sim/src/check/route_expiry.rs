@@ -30,7 +30,7 @@ pub fn check(probes: &[Probe], last_registration: Duration) -> (Findings, Option
         .iter()
         .filter(|p| p.answered < last + EXPIRY_MIN && !p.routed)
     {
-        findings.push(format!(
+        findings.push_at(probe.answered, format!(
             "route gone early: a probe answered {} ms after the last registration did not route the broker (bound {} ms)",
             (probe.answered - last).as_millis(),
             EXPIRY_MIN.as_millis()
@@ -40,7 +40,7 @@ pub fn check(probes: &[Probe], last_registration: Duration) -> (Findings, Option
         .iter()
         .filter(|p| p.sent >= last + EXPIRY_MAX && p.routed)
     {
-        findings.push(format!(
+        findings.push_at(probe.sent, format!(
             "route gone late: a probe sent {} ms after the last registration still routed the broker (bound {} ms)",
             (probe.sent - last).as_millis(),
             EXPIRY_MAX.as_millis()
@@ -83,9 +83,15 @@ mod tests {
     #[test]
     fn early_and_late_are_caught() {
         let (early, _) = check(&[probe(100, false)], Duration::ZERO);
-        assert!(early.kept[0].starts_with("route gone early"));
+        assert!(crate::check::unstamp(&early.kept[0])
+            .expect("stamped")
+            .1
+            .starts_with("route gone early"));
         let (late, gone) = check(&[probe(131, true)], Duration::ZERO);
-        assert!(late.kept[0].starts_with("route gone late"));
+        assert!(crate::check::unstamp(&late.kept[0])
+            .expect("stamped")
+            .1
+            .starts_with("route gone late"));
         assert_eq!(gone, None);
     }
 }

@@ -50,7 +50,7 @@ pub fn check(history: &History, config: &Configuration) -> (Findings, u64) {
             excused += 1;
             continue;
         }
-        findings.push(format!(
+        findings.push_at(*at, format!(
             "non-monotonic send: producer {producer} got offset {offset} on {} after {before} (sent at {} ms, acked at {} ms; {before} acked at {} ms)",
             show(queue),
             started.as_millis(),
@@ -96,7 +96,10 @@ mod tests {
         let sync = Configuration::new(FlushMode::Sync, &[FaultKind::PowerLoss]);
         let (findings, _) = check(&h, &sync);
         assert_eq!(findings.total, 1);
-        assert!(findings.kept[0].starts_with("non-monotonic send: producer 1 got offset 3"));
+        assert!(crate::check::unstamp(&findings.kept[0])
+            .expect("stamped")
+            .1
+            .starts_with("non-monotonic send: producer 1 got offset 3"));
         h.power_losses.insert("broker-a".into(), vec![ms(5)]);
         assert_eq!(check(&h, &sync).0.total, 1, "SYNC_FLUSH: never");
         let async_ = Configuration::new(FlushMode::Async, &[FaultKind::PowerLoss]);

@@ -9,14 +9,17 @@ pub fn check(history: &History) -> Findings {
     let mut findings = Findings::default();
     for d in history.deliveries() {
         if !history.sends.contains_key(&d.key) {
-            findings.push(format!(
-                "unexpected: {}/{} got {} at {} offset {}, never sent",
-                d.group,
-                d.consumer,
-                d.key,
-                show(&d.queue),
-                d.offset
-            ));
+            findings.push_at(
+                d.at,
+                format!(
+                    "unexpected: {}/{} got {} at {} offset {}, never sent",
+                    d.group,
+                    d.consumer,
+                    d.key,
+                    show(&d.queue),
+                    d.offset
+                ),
+            );
         }
     }
     findings
@@ -41,6 +44,9 @@ mod tests {
         deliver(&mut h, "G", "c1", 5, "X", 7);
         let findings = check(&h);
         assert_eq!(findings.total, 1);
-        assert!(findings.kept[0].starts_with("unexpected: G/c1 got X"));
+        assert!(crate::check::unstamp(&findings.kept[0])
+            .expect("stamped")
+            .1
+            .starts_with("unexpected: G/c1 got X"));
     }
 }

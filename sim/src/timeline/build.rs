@@ -243,10 +243,13 @@ pub fn build(info: RunInfo, events: &[TraceEvent], violations: &[String]) -> Tim
             open.lane
         })
         .collect();
+    // A checker stamps a violation with the virtual time it happened (`[12.345s] …`); one
+    // without a stamp (a count judged at the end) sits at the end of the run.
     let violations = violations
         .iter()
         .map(|text| Mark {
-            at_nanos: end_nanos,
+            at_nanos: crate::check::unstamp(text)
+                .map_or(end_nanos, |(at, _)| (at.as_nanos() as u64).min(end_nanos)),
             kind: MarkKind::Violation,
             text: text.clone(),
         })
@@ -357,6 +360,14 @@ pub(crate) mod tests {
         assert_eq!(timeline.global.len(), 1, "the heal");
         assert_eq!(timeline.violations.len(), 1);
         assert_eq!(timeline.violations[0].at_nanos, 60 * S);
+        // A stamped violation sits where it happened; a stamp past the end is kept in view.
+        let violations = vec![
+            "SAFETY: [12.500s] unexpected: g/c got k".to_string(),
+            "LIVENESS: [999.000s] lost: k".to_string(),
+        ];
+        let timeline = build(info(), &small_trace(), &violations);
+        let at: Vec<u64> = timeline.violations.iter().map(|m| m.at_nanos).collect();
+        assert_eq!(at, [12 * S + S / 2, 60 * S]);
         assert_eq!(timeline.rates["sent"][&40], 5);
         assert_eq!(timeline.rates["consumed"][&40], 3);
         assert_eq!(timeline.rates["ping"][&1], 1);
