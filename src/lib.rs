@@ -12,6 +12,7 @@ pub mod broker;
 pub mod client;
 pub mod conf;
 pub mod env;
+pub mod ha;
 pub mod namesrv;
 pub mod protocol;
 pub mod remoting;

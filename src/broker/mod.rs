@@ -38,6 +38,7 @@ mod registration;
 mod send;
 mod send_queue;
 mod server;
+mod slave_sync;
 mod state;
 mod stats;
 mod topic_config_table;
