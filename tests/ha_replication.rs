@@ -17,11 +17,16 @@ use rocketsim::protocol::{RemotingCommand, ResponseCode};
 use rocketsim_sim::World;
 use std::net::SocketAddr;
 use std::time::Duration;
-use support::{on_sim, sim_ip};
+use support::sim_ip;
 
 const QUEUES: i32 = 4;
 
 fn no_tweak(_: &mut BrokerConfig) {}
+
+/// A slave that knows its master's HA address (`haMasterAddress`) and connects at once.
+fn configured_slave(c: &mut BrokerConfig) {
+    c.ha.master_address = Some(master_ha_addr());
+}
 
 /// A body of a size that varies with `i` (up to ~6 KiB), so frames cut records anywhere and
 /// the 64 KiB test segments fill with blank markers of various lengths.
@@ -78,12 +83,13 @@ async fn create(world: &World, client_node: rocketsim_sim::NodeId, addr: SocketA
 
 #[test]
 fn slave_log_is_byte_identical_and_its_dispatcher_serves_it() {
-    on_sim(11, |world| async move {
+    on_ha_sim(11, |world| async move {
         add_namesrv(&world);
         let (_, master) = add_broker(&world, 2, BrokerRole::AsyncMaster, no_tweak);
         started(&world, &master).await;
-        let (_, slave) = add_broker(&world, 3, BrokerRole::Slave, no_tweak);
+        let (_, slave) = add_broker(&world, 3, BrokerRole::Slave, configured_slave);
         started(&world, &slave).await;
+        world.sleep(Duration::from_secs(1)).await; // the link is up before the first write
         let client_node = world.add_client_node("client", sim_ip(4));
         create(&world, client_node, master_addr()).await;
         let answers = send_many(&world, client_node, master_addr(), 0, 300).await;
@@ -96,6 +102,11 @@ fn slave_log_is_byte_identical_and_its_dispatcher_serves_it() {
             "the test should span several segments"
         );
         caught_up(&world, &master, &slave, Duration::from_secs(60)).await;
+        assert_eq!(
+            s.min_physical_offset(),
+            0,
+            "connected before the first write: a full copy"
+        );
         assert_byte_identical(&m, &s);
         // The slave's own dispatcher built the same consume queues.
         world.sleep(Duration::from_secs(1)).await;
@@ -137,18 +148,26 @@ fn slave_log_is_byte_identical_and_its_dispatcher_serves_it() {
     });
 }
 
+/// The slave joins late, empty, learning the master's HA address from the name server's
+/// register answer: it starts at the master's last file. Then it is killed, the master takes
+/// more writes, and the restarted slave continues from its own end.
 #[test]
 fn a_restarted_slave_catches_up_from_its_own_end() {
-    on_sim(12, |world| async move {
+    on_ha_sim(12, |world| async move {
         add_namesrv(&world);
         let (_, master) = add_broker(&world, 2, BrokerRole::AsyncMaster, no_tweak);
         started(&world, &master).await;
-        let (slave_node, slave) = add_broker(&world, 3, BrokerRole::Slave, no_tweak);
-        started(&world, &slave).await;
         let client_node = world.add_client_node("client", sim_ip(4));
         create(&world, client_node, master_addr()).await;
         send_many(&world, client_node, master_addr(), 0, 100).await;
+        let (slave_node, slave) = add_broker(&world, 3, BrokerRole::Slave, no_tweak);
+        started(&world, &slave).await;
         caught_up(&world, &master, &slave, Duration::from_secs(60)).await;
+        let m = store(&master);
+        let last_file =
+            m.max_physical_offset() - m.max_physical_offset() % m.commitlog_segment_bytes();
+        assert_eq!(store(&slave).min_physical_offset(), last_file);
+        assert_byte_identical(&m, &store(&slave));
         world.kill(slave_node);
         *slave.lock() = None;
         send_many(&world, client_node, master_addr(), 100, 150).await;
@@ -168,7 +187,7 @@ fn sync_master(c: &mut BrokerConfig) {
 
 #[test]
 fn sync_master_acknowledges_only_what_a_slave_has() {
-    on_sim(13, |world| async move {
+    on_ha_sim(13, |world| async move {
         add_namesrv(&world);
         let (_, master) = add_broker(&world, 2, BrokerRole::SyncMaster, sync_master);
         started(&world, &master).await;
@@ -188,7 +207,7 @@ fn sync_master_acknowledges_only_what_a_slave_has() {
             "stored on the master"
         );
 
-        let (slave_node, slave) = add_broker(&world, 3, BrokerRole::Slave, no_tweak);
+        let (slave_node, slave) = add_broker(&world, 3, BrokerRole::Slave, configured_slave);
         started(&world, &slave).await;
         caught_up(&world, &master, &slave, Duration::from_secs(60)).await;
         // With the slave: every SUCCESS is already on the slave when it is answered.

@@ -100,6 +100,16 @@ impl<E: Env> Broker<E> {
         &self.state.store
     }
 
+    /// The HA address published as `haServerAddr` (where slaves connect).
+    pub fn ha_addr(&self) -> SocketAddr {
+        self.state.ha_addr
+    }
+
+    /// Slave links connected to this broker's HA port now.
+    pub fn slave_links(&self) -> usize {
+        self.state.ha.slave_count()
+    }
+
     pub fn topics(&self) -> &TopicConfigTable {
         &self.state.topics
     }

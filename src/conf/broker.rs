@@ -3,6 +3,11 @@
 //! `mapedFileSizeConsumeQueue`: 4.5.1 and older; 4.9 ignores them silently). Keys of
 //! features this implementation does not have yet are accepted with a warning naming them.
 //!
+//! Replication keys (§5.1–5.5): `haListenPort` (listenPort + 1 when absent), `haMasterAddress`,
+//! `haSendHeartbeatInterval`, `haHousekeepingInterval`, `haTransferBatchSize`,
+//! `haSlaveFallbehindMax`, `slaveTimeout`, `slaveReadEnable`, `accessMessageInMemoryMaxRatio`,
+//! and rocketsim's own `totalPhysicalMemoryBytes` (what Java reads from the OS).
+//!
 //! Checks after all keys: a SLAVE needs `brokerId` > 0 (error); a master's `brokerId` is
 //! forced to 0 as Java's `BrokerStartup` does (warning when it said otherwise).
 
@@ -18,21 +23,7 @@ const GIB: u64 = 1 << 30;
 
 /// Keys Java reads that have no effect here (yet), with what is missing.
 const WITHOUT_EFFECT: &[(&str, &str)] = &[
-    ("brokerIP2", "replication is not implemented yet"),
-    ("haListenPort", "replication is not implemented yet"),
-    (
-        "haSendHeartbeatInterval",
-        "replication is not implemented yet",
-    ),
-    (
-        "haHousekeepingInterval",
-        "replication is not implemented yet",
-    ),
-    ("haTransferBatchSize", "replication is not implemented yet"),
-    ("haSlaveFallbehindMax", "replication is not implemented yet"),
-    ("haMasterAddress", "replication is not implemented yet"),
-    ("slaveReadEnable", "replication is not implemented yet"),
-    ("slaveTimeout", "replication is not implemented yet"),
+    ("brokerIP2", "the HA address is brokerIP1:haListenPort"),
     (
         "enableControllerMode",
         "the controller is not implemented yet",
@@ -74,10 +65,6 @@ const WITHOUT_EFFECT: &[(&str, &str)] = &[
     ("autoCreateSubscriptionGroup", "groups are always accepted"),
     ("messageIndexEnable", "the index is always kept"),
     ("messageIndexSafe", "the index is always kept"),
-    (
-        "accessMessageInMemoryMaxRatio",
-        "reads are never redirected by memory use",
-    ),
     (
         "osPageCacheBusyTimeOutMills",
         "page-cache busy is not measured",
@@ -247,6 +234,30 @@ pub fn describe_broker(c: &BrokerConfig) -> Vec<(&'static str, String)> {
         ("registerNameServerPeriod", ms(r.period)),
         ("forceRegister", r.force_register.to_string()),
         ("compressedRegister", r.compressed.to_string()),
+        ("haListenPort", c.ha_listen_port().to_string()),
+        (
+            "haMasterAddress",
+            c.ha.master_address
+                .map(|a| a.to_string())
+                .unwrap_or_default(),
+        ),
+        ("haSendHeartbeatInterval", ms(c.ha.heartbeat_interval)),
+        ("haHousekeepingInterval", ms(c.ha.housekeeping_interval)),
+        ("haTransferBatchSize", c.ha.transfer_batch_bytes.to_string()),
+        (
+            "haSlaveFallbehindMax",
+            c.ha.slave_fallbehind_max_bytes.to_string(),
+        ),
+        ("slaveTimeout", ms(c.ha.slave_ack_timeout)),
+        ("slaveReadEnable", c.slave_read_enable.to_string()),
+        (
+            "accessMessageInMemoryMaxRatio",
+            c.access_message_in_memory_max_ratio_pct.to_string(),
+        ),
+        (
+            "totalPhysicalMemoryBytes",
+            c.total_physical_memory_bytes.to_string(),
+        ),
     ]
 }
 
@@ -345,6 +356,19 @@ fn apply(
         // Java clamps to 10..=95.
         "diskMaxUsedSpaceRatio" => s.disk_max_used_ratio_pct = unsigned(value, 10, 95)?,
         "checkCRCOnRecover" => s.check_crc_on_recover = boolean(value)?,
+        "haListenPort" => c.ha.listen_port = Some(int(value, 0, 65_535)? as u16),
+        "haMasterAddress" => c.ha.master_address = one_address(value, resolve)?,
+        "haSendHeartbeatInterval" => c.ha.heartbeat_interval = millis(value, 100, 600_000)?,
+        "haHousekeepingInterval" => c.ha.housekeeping_interval = millis(value, 1_000, 3_600_000)?,
+        "haTransferBatchSize" => c.ha.transfer_batch_bytes = int(value, 1, 4 << 20)? as usize,
+        "haSlaveFallbehindMax" => c.ha.slave_fallbehind_max_bytes = unsigned(value, 1, u64::MAX)?,
+        "slaveTimeout" => c.ha.slave_ack_timeout = millis(value, 1, 600_000)?,
+        "slaveReadEnable" => c.slave_read_enable = boolean(value)?,
+        "accessMessageInMemoryMaxRatio" => {
+            c.access_message_in_memory_max_ratio_pct = unsigned(value, 0, 100)?;
+        }
+        // rocketsim's own: Java reads the machine's memory; a config value keeps it explicit.
+        "totalPhysicalMemoryBytes" => c.total_physical_memory_bytes = unsigned(value, 1, u64::MAX)?,
         _ => {
             return Ok(match WITHOUT_EFFECT.iter().find(|(k, _)| *k == key) {
                 Some((_, why)) => Applied::WithoutEffect(why),
@@ -353,6 +377,14 @@ fn apply(
         }
     }
     Ok(Applied::Set)
+}
+
+/// `haMasterAddress`: one `host:port` (empty: none, learn it from the name servers).
+fn one_address(value: &str, resolve: Resolve<'_>) -> Result<Option<std::net::SocketAddr>, Reason> {
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    Ok(addresses(value, resolve)?.into_iter().next())
 }
 
 /// Bytes per consume-queue file → entries (Java rounds down to whole entries).

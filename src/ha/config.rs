@@ -4,6 +4,10 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+/// The shortest wait of a link loop: a deadline that is due now must still let time pass
+/// (in simulation a zero wait would spin without virtual time moving).
+pub(crate) const WAIT_MIN: Duration = Duration::from_millis(1);
+
 /// Replication settings of one broker.
 #[derive(Clone, Debug)]
 pub struct HaConfig {

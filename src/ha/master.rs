@@ -18,7 +18,7 @@ use parking_lot::Mutex;
 use tokio::sync::{oneshot, Notify};
 
 use super::acks::{AckTable, LinkId};
-use super::config::HaConfig;
+use super::config::{HaConfig, WAIT_MIN};
 use super::error::LinkError;
 use super::frame::{decode_reports, encode_transfer_header, REPORT_BYTES};
 use super::master_link::{LogEnds, MasterAction, MasterLink};
@@ -108,7 +108,10 @@ impl<E: Env> Master<E> {
     async fn accept_loop(self: Arc<Self>, mut listener: E::Listener) {
         let mut links = FuturesUnordered::new();
         loop {
-            let accepted = {
+            // An empty FuturesUnordered is ready at once (with None): only accept then.
+            let accepted = if links.is_empty() {
+                listener.accept().await
+            } else {
                 let accept = pin!(listener.accept());
                 match select(accept, links.next()).await {
                     Either::Left((accepted, _)) => accepted,
@@ -212,7 +215,7 @@ impl<E: Env> Master<E> {
                 MasterAction::Wait => {
                     let now = self.env.now();
                     let until = core.lock().next_deadline();
-                    let wait = (until - now).min(self.config.transfer_poll);
+                    let wait = (until - now).min(self.config.transfer_poll).max(WAIT_MIN);
                     let _ = self.env.timeout(wait, appended).await;
                 }
             }

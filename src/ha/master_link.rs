@@ -42,6 +42,8 @@ pub enum CloseReason {
     Silent { silent_ms: u64 },
     #[error("the slave reports offset {reported} beyond the master's end {master_max}: it has bytes this master lacks (or is not a slave); resolve by hand")]
     AheadOfMaster { reported: u64, master_max: u64 },
+    #[error("the slave reports offset {reported}, beyond the {sent} bytes this link sent it: not a slave")]
+    BeyondSent { reported: u64, sent: u64 },
     #[error("the slave needs offset {next}, below the master's first kept offset {master_min}")]
     BehindRetention { next: u64, master_min: u64 },
 }
@@ -108,7 +110,14 @@ impl MasterLink {
             self.next = Some(start);
             self.ack_ceiling = offset;
         }
-        self.acked = self.acked.max(offset.min(self.ack_ceiling));
+        if offset > self.ack_ceiling {
+            let sent = self.ack_ceiling;
+            return Err(CloseReason::BeyondSent {
+                reported: offset,
+                sent,
+            });
+        }
+        self.acked = self.acked.max(offset);
         Ok(self.acked)
     }
 
@@ -149,9 +158,12 @@ impl MasterLink {
 
     /// When the link next needs attention without any event: a heartbeat or the silence limit.
     pub fn next_deadline(&self) -> Instant {
-        let heartbeat = self.last_sent_at + self.heartbeat;
         let silent = self.last_report_at + self.housekeeping + Duration::from_millis(1);
-        heartbeat.min(silent)
+        match self.next {
+            // Nothing is sent, not even heartbeats, before the first report.
+            None => silent,
+            Some(_) => (self.last_sent_at + self.heartbeat).min(silent),
+        }
     }
 
     pub fn acked(&self) -> u64 {
@@ -224,6 +236,14 @@ mod tests {
     }
 
     #[test]
+    fn before_the_first_report_only_the_silence_limit_is_a_deadline() {
+        let mut l = link();
+        assert_eq!(l.next_deadline(), at(20_001));
+        l.on_report(0, ends(0, 0), at(100)).unwrap();
+        assert_eq!(l.next_deadline(), at(5_000));
+    }
+
+    #[test]
     fn a_silent_slave_is_closed_after_housekeeping() {
         let mut l = link();
         l.on_report(0, ends(0, 0), at(0)).unwrap();
@@ -242,9 +262,16 @@ mod tests {
         ));
         let mut l = link();
         assert_eq!(l.on_report(100, ends(0, 400), at(0)), Ok(100));
-        assert_eq!(l.on_report(1 << 40, ends(0, 400), at(1)), Ok(100));
         l.on_sent(100, 100, at(2));
-        assert_eq!(l.on_report(1 << 40, ends(0, 400), at(3)), Ok(200));
+        assert_eq!(l.on_report(150, ends(0, 400), at(3)), Ok(150));
+        assert_eq!(l.on_report(200, ends(0, 400), at(3)), Ok(200));
+        assert_eq!(
+            l.on_report(1 << 40, ends(0, 400), at(4)),
+            Err(CloseReason::BeyondSent {
+                reported: 1 << 40,
+                sent: 200
+            })
+        );
     }
 
     #[test]

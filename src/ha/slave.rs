@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use bytes::{Buf, BytesMut};
 
-use super::config::HaConfig;
+use super::config::{HaConfig, WAIT_MIN};
 use super::error::LinkError;
 use super::frame::{decode_transfer, encode_report, FrameError, TRANSFER_HEADER_BYTES};
 use super::slave_link::{FrameVerdict, SlaveLink};
@@ -95,7 +95,7 @@ impl<E: Env> Slave<E> {
                 write.write_all(&encode_report(offset)).await?;
                 core.on_reported(offset, self.env.now());
             }
-            let wait = core.next_deadline() - self.env.now();
+            let wait = (core.next_deadline() - self.env.now()).max(WAIT_MIN);
             match self.env.timeout(wait, read.read_buf(&mut buf)).await {
                 Ok(Ok(0)) => return Ok(()),
                 Ok(Ok(_)) => self.apply_frames(&mut core, &mut buf)?,

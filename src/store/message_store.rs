@@ -216,7 +216,22 @@ impl<E: Env> MessageStore<E> {
         if s.is_stopping() {
             return Err(ReplicaError::NotWritable);
         }
-        let appended = s.log.append_replica(start, data)?;
+        // An empty slave may start at a later file (the master's last): the dispatcher must
+        // start there too, before any of it becomes visible.
+        let empty_start = s.log.max_offset() == 0 && s.log.replica_end() == 0 && start > 0;
+        if empty_start {
+            s.reput.store(start, Ordering::Release);
+        }
+        let appended = match s.log.append_replica(start, data) {
+            Ok(appended) => appended,
+            Err(error) => {
+                if empty_start {
+                    // Nothing became visible: the dispatcher follows the log's (new) start.
+                    s.reput.store(s.log.min_offset(), Ordering::Release);
+                }
+                return Err(error);
+            }
+        };
         s.dispatch_wake.notify_one();
         s.flush_wake.notify_one();
         Ok(appended)

@@ -9,7 +9,7 @@ use crate::namesrv_common;
 use crate::support::{sim_addr, sim_ip};
 use parking_lot::Mutex;
 use rocketsim::broker::{BrokerConfig, BrokerRole};
-use rocketsim::env::Env;
+use rocketsim::env::Net;
 use rocketsim::namesrv::Namesrv;
 use rocketsim::store::MessageStore;
 use rocketsim_sim::{NodeId, SimEnv, World};
@@ -19,6 +19,26 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub type Slot = Arc<Mutex<Option<MessageStore<SimEnv>>>>;
+
+/// Runs `script` in a simulated world with a virtual time limit; on failure prints the last
+/// trace events (the HA links' log lines among them) and panics.
+pub fn on_ha_sim<F, Fut>(seed: u64, script: F)
+where
+    F: FnOnce(World) -> Fut + Send,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut config = rocketsim_sim::SimConfig::new(seed);
+    config.time_limit = Some(Duration::from_secs(900));
+    config.keep_trace = true;
+    let outcome = rocketsim_sim::run(config, script);
+    if let Err(failure) = outcome.output {
+        let trace = outcome.trace.unwrap_or_default();
+        for event in trace.iter().rev().take(80).rev() {
+            eprintln!("{event}");
+        }
+        panic!("simulation with seed {seed} failed: {failure}");
+    }
+}
 
 pub fn ns_addr() -> SocketAddr {
     sim_addr(1, 9876)
@@ -114,10 +134,20 @@ pub async fn caught_up(world: &World, master: &Slot, slave: &Slot, limit: Durati
     }
 }
 
-/// Asserts that the two logs hold the same bytes over `[min, max)` (and the same ends).
+/// Asserts that the slave's log holds the master's bytes over `[slave min, max)` and ends
+/// where the master's does; the slave starts at a file boundary (an empty slave that joins
+/// late starts at the master's last file, §5.2).
 pub fn assert_byte_identical(master: &MessageStore<SimEnv>, slave: &MessageStore<SimEnv>) {
-    let (min, max) = (master.min_physical_offset(), master.max_physical_offset());
-    assert_eq!(slave.min_physical_offset(), min, "log starts differ");
+    let (min, max) = (slave.min_physical_offset(), master.max_physical_offset());
+    assert!(
+        min >= master.min_physical_offset(),
+        "slave starts before the master"
+    );
+    assert_eq!(
+        min % master.commitlog_segment_bytes(),
+        0,
+        "slave starts inside a file"
+    );
     assert_eq!(slave.max_physical_offset(), max, "log ends differ");
     let mut at = min;
     while at < max {
