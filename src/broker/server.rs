@@ -153,15 +153,26 @@ pub async fn run<E: Env>(
     Ok(())
 }
 
-/// Binds the HA port (every broker listens, as in Java).
+/// Binds the HA port (every broker listens, as in Java). When the port is derived
+/// (listenPort + 1, no `haListenPort`) and taken, a free port is used instead, with a warning:
+/// slaves learn the published `haServerAddr` from the name servers either way. (Java fails to
+/// start; brokers on OS-chosen listen ports — tests — would otherwise collide at random.)
 async fn bind_ha<E: Env>(
     env: &E,
     config: &BrokerConfig,
 ) -> Result<(E::Listener, SocketAddr), StartError> {
     let port = config.ha_listen_port();
-    let bind = SocketAddr::new(config.broker_ip1, port);
     let listen = |source| StartError::HaListen { port, source };
-    let listener = env.bind(bind).await.map_err(listen)?;
+    let listener = match env.bind(SocketAddr::new(config.broker_ip1, port)).await {
+        Ok(listener) => listener,
+        Err(error) if config.ha.listen_port.is_none() => {
+            tracing::warn!(target: "rocketsim::broker", port, %error,
+                "HA port listenPort + 1 unavailable; listening on a free port instead");
+            let any = SocketAddr::new(config.broker_ip1, 0);
+            env.bind(any).await.map_err(listen)?
+        }
+        Err(error) => return Err(listen(error)),
+    };
     let addr = Listener::local_addr(&listener).map_err(listen)?;
     Ok((listener, SocketAddr::new(config.broker_ip1, addr.port())))
 }
