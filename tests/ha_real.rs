@@ -73,12 +73,19 @@ fn a_real_slave_replicates_and_serves_reads_after_the_master_stops() {
             );
             send_answer(&call(&c, master.local_addr(), request).await);
         }
+        let sent_at = std::time::Instant::now();
         let mut waited = 0;
         while !identical(master.store(), slave.store()) {
-            assert!(waited < 300, "the slave never caught up");
-            env.sleep(Duration::from_millis(100)).await;
+            assert!(waited < 3000, "the slave never caught up");
+            env.sleep(Duration::from_millis(10)).await;
             waited += 1;
         }
+        // A measurement, not an assertion (tests do not judge speed).
+        eprintln!(
+            "ha_real: {} log bytes, slave identical {:?} after the last acknowledged send",
+            master.store().max_physical_offset(),
+            sent_at.elapsed()
+        );
         assert_eq!(master.slave_links(), 1);
         let refused = call(
             &c,

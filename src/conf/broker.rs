@@ -511,6 +511,26 @@ mod tests {
     }
 
     #[test]
+    fn replication_keys_reach_their_fields() {
+        let loaded = load(
+            "brokerRole=SLAVE\nbrokerId=2\nhaListenPort=20912\nhaMasterAddress=10.0.0.9:10912\nslaveReadEnable=true\naccessMessageInMemoryMaxRatio=30\nslaveTimeout=2000\nhaSlaveFallbehindMax=1024\nhaTransferBatchSize=65536\ntotalPhysicalMemoryBytes=1073741824\n",
+        )
+        .expect("loads");
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+        let c = loaded.config;
+        assert_eq!(c.ha_listen_port(), 20912);
+        assert_eq!(c.ha.master_address, Some("10.0.0.9:10912".parse().unwrap()));
+        assert!(c.slave_read_enable);
+        assert_eq!(c.access_message_in_memory_max_ratio_pct, 30);
+        assert_eq!(c.ha.slave_ack_timeout, std::time::Duration::from_secs(2));
+        assert_eq!(c.ha.slave_fallbehind_max_bytes, 1024);
+        assert_eq!(c.ha.transfer_batch_bytes, 65536);
+        assert_eq!(c.total_physical_memory_bytes, 1 << 30);
+        let derived = load("listenPort=10921").expect("loads").config;
+        assert_eq!(derived.ha_listen_port(), 10922);
+    }
+
+    #[test]
     fn roles_and_ids() {
         let error = load("brokerRole=SLAVE\nbrokerId=0").expect_err("slave with id 0");
         assert_eq!((error.line, error.key.as_str()), (2, "brokerId"));

@@ -2,6 +2,8 @@
 //! with their 4.9.8 defaults, units last.
 
 use std::net::SocketAddr;
+
+use super::protocol::HaProtocol;
 use std::time::Duration;
 
 /// The shortest wait of a link loop: a deadline that is due now must still let time pass
@@ -11,6 +13,8 @@ pub(crate) const WAIT_MIN: Duration = Duration::from_millis(1);
 /// Replication settings of one broker.
 #[derive(Clone, Debug)]
 pub struct HaConfig {
+    /// The protocol the links speak (classic only, for now).
+    pub protocol: HaProtocol,
     /// `haListenPort`; `None` = `listenPort + 1` (what 4.9.8's BrokerStartup forces). `Some(0)`
     /// binds any free port and publishes it (tests).
     pub listen_port: Option<u16>,
@@ -46,6 +50,7 @@ pub struct HaConfig {
 impl Default for HaConfig {
     fn default() -> Self {
         HaConfig {
+            protocol: HaProtocol::Classic,
             listen_port: None,
             master_address: None,
             transfer_batch_bytes: 32 * 1024,

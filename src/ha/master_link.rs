@@ -20,6 +20,7 @@
 use std::time::Duration;
 
 use super::config::HaConfig;
+use super::protocol::HaProtocol;
 use crate::env::Instant;
 
 /// What the driver should do next on a master link.
@@ -59,6 +60,7 @@ pub struct LogEnds {
 /// The state of one master-side link.
 #[derive(Clone, Debug)]
 pub struct MasterLink {
+    protocol: HaProtocol,
     batch_bytes: usize,
     heartbeat: Duration,
     housekeeping: Duration,
@@ -75,6 +77,7 @@ pub struct MasterLink {
 impl MasterLink {
     pub fn new(config: &HaConfig, now: Instant) -> Self {
         MasterLink {
+            protocol: config.protocol,
             batch_bytes: config.transfer_batch_bytes.max(1),
             heartbeat: config.heartbeat_interval,
             housekeeping: config.housekeeping_interval,
@@ -95,7 +98,7 @@ impl MasterLink {
         now: Instant,
     ) -> Result<u64, CloseReason> {
         self.last_report_at = now;
-        if self.next.is_none() {
+        if self.next.is_none() && self.protocol.transfers_on_first_report() {
             if offset > ends.max {
                 let master_max = ends.max;
                 return Err(CloseReason::AheadOfMaster {
