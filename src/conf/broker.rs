@@ -156,16 +156,6 @@ pub fn broker_config(
         }
         _ => {}
     }
-    if config.broker_role != BrokerRole::AsyncMaster {
-        warnings.push(Warning {
-            line: role_line.map_or(0, |e| e.line),
-            key: "brokerRole".into(),
-            message: format!(
-                "{}: replication is not implemented yet; this broker does not replicate",
-                config.broker_role.name()
-            ),
-        });
-    }
     Ok(Loaded { config, warnings })
 }
 
