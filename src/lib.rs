@@ -13,6 +13,7 @@ pub mod client;
 pub mod conf;
 pub mod controller;
 pub mod env;
+pub mod ha;
 pub mod namesrv;
 pub mod probe;
 pub mod protocol;

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::registration::RegistrationConfig;
+use crate::ha::HaConfig;
 use crate::protocol::body::perm;
 use crate::protocol::record::BODY_BYTES_MAX;
 use crate::remoting::RemotingConfig;
@@ -101,6 +102,20 @@ pub struct BrokerConfig {
     pub remoting: RemotingConfig,
     /// Applied to the store config after it is derived (tests: small segments).
     pub store_tweak: Option<fn(StoreConfig) -> StoreConfig>,
+    /// Replication (`haListenPort`, `haMasterAddress`, `slaveTimeout`, …).
+    pub ha: HaConfig,
+    /// `slaveReadEnable` (false): pulls far behind are redirected to a slave (§5.5).
+    pub slave_read_enable: bool,
+    /// `accessMessageInMemoryMaxRatio` (40): a pull is "far behind" when what follows it in
+    /// the log exceeds this percentage of `total_physical_memory_bytes`.
+    pub access_message_in_memory_max_ratio_pct: u64,
+    /// The machine's memory, as Java reads it from the OS; a config value here so that the
+    /// simulation does not depend on the host (default 16 GiB).
+    pub total_physical_memory_bytes: u64,
+    /// A slave copies topics, offsets, delay offsets and groups from its master this often
+    /// (10 s), the first time after `slave_sync_first_delay` (3 s) (§5.4).
+    pub slave_sync_interval: Duration,
+    pub slave_sync_first_delay: Duration,
 }
 
 impl BrokerConfig {
@@ -140,6 +155,12 @@ impl BrokerConfig {
             registration: RegistrationConfig::default(),
             remoting: RemotingConfig::default(),
             store_tweak: None,
+            ha: HaConfig::default(),
+            slave_read_enable: false,
+            access_message_in_memory_max_ratio_pct: 40,
+            total_physical_memory_bytes: 16 << 30,
+            slave_sync_interval: Duration::from_secs(10),
+            slave_sync_first_delay: Duration::from_secs(3),
         }
     }
 
@@ -150,6 +171,17 @@ impl BrokerConfig {
 
     pub fn is_master(&self) -> bool {
         self.broker_id == 0
+    }
+
+    pub fn is_slave(&self) -> bool {
+        self.broker_role == BrokerRole::Slave
+    }
+
+    /// The HA port: `haListenPort`, else `listenPort + 1`.
+    pub fn ha_listen_port(&self) -> u16 {
+        self.ha
+            .listen_port
+            .unwrap_or_else(|| self.listen_port.wrapping_add(1))
     }
 
     pub fn store_config(&self) -> StoreConfig {

@@ -42,6 +42,21 @@ impl ConsumerOffsetTable {
         }
     }
 
+    /// Takes every offset of `master` (a slave's metadata sync, Java's `putAll`): the
+    /// master's entries win, entries only we have stay. Bounded like commits.
+    pub fn merge(&mut self, master: ConsumerOffsets) {
+        for (key, queues) in master.offset_table {
+            let Some((topic, group)) = key.split_once('@') else {
+                continue;
+            };
+            for (queue_id, offset) in queues {
+                if self.query(group, topic, queue_id) != Some(offset) {
+                    self.commit(group, topic, queue_id, offset);
+                }
+            }
+        }
+    }
+
     /// Records a commit. Returns false when refused by the bound.
     pub fn commit(&mut self, group: &str, topic: &str, queue_id: i32, offset: i64) -> bool {
         let queues = self.table.entry(key(topic, group)).or_default();

@@ -65,6 +65,9 @@ pub enum BrokerError {
     Put(#[from] PutError),
     #[error("{0}")]
     Busy(#[from] Busy),
+    /// Java's remark for a put the store refuses as SERVICE_NOT_AVAILABLE (4.9).
+    #[error("service not available now. It may be caused by one of the following reasons: the broker's disk is full, messages are put to the slave, message store has been shut down, etc.")]
+    PutToSlave,
     #[error("parse the consumer's subscription[{expression}] failed")]
     SubscriptionParse { expression: String },
     #[error("the consumer's group info not exist: group {group}")]
@@ -98,6 +101,7 @@ impl BrokerError {
                 ResponseCode::MESSAGE_ILLEGAL
             }
             E::Put(error) => error.response_code(),
+            E::PutToSlave => ResponseCode::SERVICE_NOT_AVAILABLE,
             E::Busy(_) => ResponseCode::SYSTEM_BUSY,
             E::SubscriptionParse { .. } => ResponseCode::SUBSCRIPTION_PARSE_FAILED,
             E::SubscriptionGroupUnknown { .. } | E::SubscriptionNotExist { .. } => {

@@ -16,9 +16,13 @@
 //! subscription-group configs are saved on every change. Client registrations, locks and held
 //! pulls are in memory only: clients re-announce themselves within a heartbeat period.
 //!
+//! Replication (`crate::ha`): every broker listens on its HA port; a SLAVE (brokerId > 0)
+//! refuses sends, copies its master's log and, every 10 s, its metadata (`slave_sync`), and
+//! serves pulls; a SYNC_MASTER answers a send after a slave acknowledged it (§5.3). Pull
+//! answers suggest a broker id per §5.5.
+//!
 //! Not modelled yet: delayed messages (`DELAY` is stored but not delayed), transactions (half
-//! messages are stored but never committed), CONSUMER_SEND_MSG_BACK, slave reads and
-//! replication, SQL92 filtering.
+//! messages are stored but never committed), CONSUMER_SEND_MSG_BACK, SQL92 filtering.
 
 mod admin;
 mod client_registry;
@@ -38,6 +42,7 @@ mod registration;
 mod send;
 mod send_queue;
 mod server;
+mod slave_sync;
 mod state;
 mod stats;
 mod topic_config_table;

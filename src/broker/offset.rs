@@ -74,6 +74,19 @@ pub(crate) async fn all_consumer_offsets<E: Env>(
     Ok(RemotingCommand::response(ResponseCode::SUCCESS, None).with_body(body))
 }
 
+/// GET_ALL_DELAY_OFFSET (45): `delayOffset.json`'s table (delay level → progress), fastjson
+/// style. Delay levels are not modelled yet, so this is the table as loaded (often empty).
+pub(crate) async fn all_delay_offsets<E: Env>(
+    state: Arc<State<E>>,
+    _ctx: RequestContext,
+    _request: RemotingCommand,
+) -> Result<RemotingCommand, BrokerError> {
+    let table = state.store.metadata().delay_offsets;
+    let json = serde_json::to_string(&table).expect("delay offsets serialize");
+    let body = Bytes::from(unquote_integer_keys(&json, 2));
+    Ok(RemotingCommand::response(ResponseCode::SUCCESS, None).with_body(body))
+}
+
 pub(crate) async fn max_offset<E: Env>(
     state: Arc<State<E>>,
     _ctx: RequestContext,

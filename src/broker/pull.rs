@@ -6,8 +6,8 @@
 //! PULL_NOT_FOUND (then held); beyond max → PULL_OFFSET_MOVED (next = min when min is 0, else
 //! max); scanned entries all filtered out or a record no longer readable →
 //! PULL_RETRY_IMMEDIATELY with next past them. The body is the stored records verbatim,
-//! bounded by maxMsgNums (capped) and a byte limit. We always suggest broker 0 (there is no
-//! slave read redirection yet) and publish no OFFSET_MOVED_EVENT.
+//! bounded by maxMsgNums (capped) and a byte limit. suggestWhichBrokerId follows §5.5 (see
+//! `suggest_broker`). No OFFSET_MOVED_EVENT is published.
 //!
 //! Long polling: a PULL_NOT_FOUND with the suspend flag parks in the hold table until a message
 //! for the queue is dispatched, the 5 s check finds the queue grew, or the hold
@@ -32,6 +32,7 @@ use crate::protocol::heartbeat::ExpressionType;
 use crate::protocol::sysflag::PullSysFlag;
 use crate::protocol::{RemotingCommand, ResponseCode};
 use crate::remoting::RequestContext;
+use crate::store::metadata::SubscriptionGroupConfig;
 
 /// A hold never lasts longer than this, whatever the client asks.
 const HOLD_MAX: Duration = Duration::from_secs(300);
@@ -44,6 +45,8 @@ struct Outcome {
     min: u64,
     max: u64,
     body: Bytes,
+    /// Physical offset of the last consume-queue entry read (§5.5's `maxPhyOffsetPulling`).
+    last_physical: Option<u64>,
 }
 
 pub(crate) async fn pull<E: Env>(
@@ -73,7 +76,7 @@ pub(crate) async fn pull<E: Env>(
             && flags.has_suspend()
             && state.env.now() < deadline;
         if !may_hold || !park(&state, &header.topic, header.queue_id, offset, deadline).await {
-            return Ok(respond(&state, outcome));
+            return Ok(respond(&state, &header.consumer_group, outcome));
         }
     }
 }
@@ -187,6 +190,7 @@ fn execute<E: Env>(
         min,
         max,
         body: Bytes::new(),
+        last_physical: None,
     };
     if max == 0 {
         let code = match offset {
@@ -228,7 +232,9 @@ fn read<E: Env>(
     let mut body = BytesMut::new();
     let mut next = found.next_offset;
     let mut taken = 0;
+    let mut last_physical = None;
     for (q, entry) in &found.entries {
+        last_physical = Some(entry.physical_offset);
         if taken > 0 && body.len() + entry.size as usize > bytes_max {
             next = *q;
             break;
@@ -258,12 +264,13 @@ fn read<E: Env>(
         min,
         max,
         body: body.freeze(),
+        last_physical,
     })
 }
 
-fn respond<E: Env>(_state: &State<E>, outcome: Outcome) -> RemotingCommand {
+fn respond<E: Env>(state: &State<E>, group: &str, outcome: Outcome) -> RemotingCommand {
     let header = PullMessageResponseHeader {
-        suggest_which_broker_id: MASTER_ID,
+        suggest_which_broker_id: suggest_broker(state, group, outcome.last_physical),
         next_begin_offset: outcome.next as i64,
         min_offset: outcome.min as i64,
         max_offset: outcome.max as i64,
@@ -271,4 +278,26 @@ fn respond<E: Env>(_state: &State<E>, outcome: Outcome) -> RemotingCommand {
     RemotingCommand::response(outcome.code, None)
         .with_header(&header)
         .with_body(outcome.body)
+}
+
+/// §5.5: with `slaveReadEnable`, a pull whose last message lies further behind the log's end
+/// than `accessMessageInMemoryMaxRatio` % of memory is sent to the group's
+/// `whichBrokerWhenConsumeSlowly`, any other to its `brokerId`; without it, always the master.
+/// (A slave serves pulls either way, as 4.9 does: its PULL_RETRY_IMMEDIATELY is overwritten.)
+fn suggest_broker<E: Env>(state: &State<E>, group: &str, last_physical: Option<u64>) -> i64 {
+    let c = &state.config;
+    if !c.slave_read_enable {
+        return MASTER_ID;
+    }
+    let memory = c.total_physical_memory_bytes / 100 * c.access_message_in_memory_max_ratio_pct;
+    let far_behind = last_physical
+        .is_some_and(|at| state.store.max_physical_offset().saturating_sub(at) > memory);
+    let groups = state.groups.lock();
+    let config = groups.subscription_group_table.get(group);
+    match (far_behind, config) {
+        (true, Some(g)) => g.which_broker_when_consume_slowly,
+        (true, None) => SubscriptionGroupConfig::default().which_broker_when_consume_slowly,
+        (false, Some(g)) => g.broker_id,
+        (false, None) => MASTER_ID,
+    }
 }

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use super::config::BrokerRole;
 use super::error::{BrokerError, Denied};
 use super::state::State;
 use super::topic_name::{self, TBW102};
@@ -25,7 +26,7 @@ use crate::protocol::properties::{key, Properties, PROPERTIES_BYTES_MAX};
 use crate::protocol::sysflag::SysFlag;
 use crate::protocol::{RemotingCommand, RequestCode, ResponseCode};
 use crate::remoting::RequestContext;
-use crate::store::{PutMessage, PutResult};
+use crate::store::{PutMessage, PutResult, PutStatus};
 
 pub(crate) async fn send<E: Env>(
     state: Arc<State<E>>,
@@ -35,6 +36,11 @@ pub(crate) async fn send<E: Env>(
     let code = request.request_code().unwrap_or(RequestCode::SEND_MESSAGE);
     let header = SendMessageHeader::read_for(code, &request.ext_fields)?;
     topic_name::validate_for_send(&header.topic)?;
+    if state.config.is_slave() {
+        // Java refuses in the store (`putMessage` on a SLAVE); refusing before the topic
+        // checks keeps a slave from auto-creating topics its master does not have.
+        return Err(BrokerError::PutToSlave);
+    }
     if !state.broker_writable() {
         let broker = state.config.broker_addr().to_string();
         return Err(Denied::BrokerNotWritable { broker }.into());
@@ -48,10 +54,19 @@ pub(crate) async fn send<E: Env>(
     let batch = code == RequestCode::SEND_BATCH_MESSAGE;
     let messages = build_messages(&state, &ctx, &header, queue_id, &request.body, batch)?;
     let _turn = state.send_queue.admit(&state.env).await?;
-    let result = match batch {
+    let mut result = match batch {
         true => state.store.put_batch(&messages).await?,
         false => state.store.put(messages[0].clone()).await?,
     };
+    state.ha.notify_appended();
+    let wait = messages[0].properties.wait_store_msg_ok();
+    if state.config.broker_role == BrokerRole::SyncMaster && wait {
+        // §5.3: the slave's verdict replaces the flush's unless the slave acknowledged.
+        let replicated = state.ha.wait_for_slaves(result.appended.end_offset).await;
+        if replicated != PutStatus::Ok {
+            result.status = replicated;
+        }
+    }
     state
         .put_total
         .fetch_add(messages.len() as u64, Ordering::Relaxed);

@@ -21,8 +21,11 @@ use super::registration::{BrokerIdentity, Registrar};
 use super::send_queue::SendQueue;
 use super::state::State;
 use super::topic_name::TBW102;
-use super::{admin, clients, housekeeping, offset, pull, query, send, stats, TopicConfigTable};
-use crate::env::{Env, Task};
+use super::{
+    admin, clients, housekeeping, offset, pull, query, send, slave_sync, stats, TopicConfigTable,
+};
+use crate::env::{Env, Listener, Task};
+use crate::ha::{Master, MasterResolver, Slave};
 use crate::protocol::body::{perm, TopicConfig, TopicFilterType};
 use crate::protocol::RequestCode;
 use crate::remoting::{Client, Dispatcher, Server};
@@ -36,6 +39,10 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error("cannot start the server: {0}")]
     Listen(io::Error),
+    #[error("cannot listen on the HA port {port}: {source}")]
+    HaListen { port: u16, source: io::Error },
+    #[error("a SLAVE needs a brokerId greater than 0 (it has {broker_id})")]
+    SlaveWithoutId { broker_id: i64 },
 }
 
 /// A running broker.
@@ -52,8 +59,14 @@ impl<E: Env> Broker<E> {
         listener: E::Listener,
         config: BrokerConfig,
     ) -> Result<Self, StartError> {
+        if config.is_slave() && config.broker_id <= 0 {
+            let broker_id = config.broker_id;
+            return Err(StartError::SlaveWithoutId { broker_id });
+        }
         let store = MessageStore::open(env.clone(), config.store_config()).await?;
-        let state = Arc::new(build_state(env.clone(), config, store)?);
+        let (ha_listener, ha_addr) = bind_ha(&env, &config).await?;
+        let ha = Master::new(env.clone(), store.clone(), config.ha.clone());
+        let state = Arc::new(build_state(env.clone(), config, store, ha, ha_addr)?);
         let weak: Weak<State<E>> = Arc::downgrade(&state);
         state
             .store
@@ -68,7 +81,8 @@ impl<E: Env> Broker<E> {
         let server = Arc::new(server);
         let _ = state.server.set(server.clone());
         let registrar = Arc::new(registrar(&state));
-        let tasks = spawn_tasks(&state, &registrar);
+        let mut tasks = spawn_tasks(&state, &registrar);
+        tasks.extend(spawn_replication(&state, &registrar, ha_listener));
         tracing::info!(target: "rocketsim::broker", addr = %server.local_addr(), "broker started");
         Ok(Broker {
             state,
@@ -84,6 +98,16 @@ impl<E: Env> Broker<E> {
 
     pub fn store(&self) -> &MessageStore<E> {
         &self.state.store
+    }
+
+    /// The HA address published as `haServerAddr` (where slaves connect).
+    pub fn ha_addr(&self) -> SocketAddr {
+        self.state.ha_addr
+    }
+
+    /// Slave links connected to this broker's HA port now.
+    pub fn slave_links(&self) -> usize {
+        self.state.ha.slave_count()
     }
 
     pub fn topics(&self) -> &TopicConfigTable {
@@ -129,10 +153,59 @@ pub async fn run<E: Env>(
     Ok(())
 }
 
+/// Binds the HA port (every broker listens, as in Java). When the port is derived
+/// (listenPort + 1, no `haListenPort`) and taken, a free port is used instead, with a warning:
+/// slaves learn the published `haServerAddr` from the name servers either way. (Java fails to
+/// start; brokers on OS-chosen listen ports — tests — would otherwise collide at random.)
+async fn bind_ha<E: Env>(
+    env: &E,
+    config: &BrokerConfig,
+) -> Result<(E::Listener, SocketAddr), StartError> {
+    let port = config.ha_listen_port();
+    let listen = |source| StartError::HaListen { port, source };
+    let listener = match env.bind(SocketAddr::new(config.broker_ip1, port)).await {
+        Ok(listener) => listener,
+        Err(error) if config.ha.listen_port.is_none() => {
+            tracing::warn!(target: "rocketsim::broker", port, %error,
+                "HA port listenPort + 1 unavailable; listening on a free port instead");
+            let any = SocketAddr::new(config.broker_ip1, 0);
+            env.bind(any).await.map_err(listen)?
+        }
+        Err(error) => return Err(listen(error)),
+    };
+    let addr = Listener::local_addr(&listener).map_err(listen)?;
+    Ok((listener, SocketAddr::new(config.broker_ip1, addr.port())))
+}
+
+/// The HA listener, and on a slave the link to its master (whose HA address comes from
+/// `haMasterAddress` or the name servers' answers) and the metadata sync.
+fn spawn_replication<E: Env>(
+    state: &Arc<State<E>>,
+    registrar: &Arc<Registrar<E>>,
+    listener: E::Listener,
+) -> Vec<E::Task> {
+    let mut tasks = vec![state.ha.serve(listener)];
+    if state.config.is_slave() {
+        let r = registrar.clone();
+        let resolve: MasterResolver = Arc::new(move || {
+            let master = r.master()?;
+            master.ha_server_addr?.parse().ok()
+        });
+        let (env, store) = (state.env.clone(), state.store.clone());
+        let slave = Slave::new(env, store, state.config.ha.clone(), resolve);
+        tasks.push(slave.start());
+        let sync = slave_sync::run(state.clone(), registrar.clone());
+        tasks.push(state.env.spawn("broker-slave-sync", sync));
+    }
+    tasks
+}
+
 fn build_state<E: Env>(
     env: E,
     config: BrokerConfig,
     store: MessageStore<E>,
+    ha: Arc<Master<E>>,
+    ha_addr: SocketAddr,
 ) -> Result<State<E>, StoreError> {
     // The store loaded the metadata files when it opened.
     let Metadata {
@@ -194,6 +267,8 @@ fn build_state<E: Env>(
         put_rate: Mutex::default(),
         get_rate: Mutex::default(),
         started_ms: now_ms,
+        ha,
+        ha_addr,
         env,
         config,
         store,
@@ -208,7 +283,7 @@ fn registrar<E: Env>(state: &Arc<State<E>>) -> Registrar<E> {
         broker_name: c.broker_name.clone(),
         broker_id: c.broker_id,
         broker_addr: c.broker_addr().to_string(),
-        ha_server_addr: format!("{}:{}", c.broker_ip1, c.listen_port.wrapping_add(1)),
+        ha_server_addr: state.ha_addr.to_string(),
     };
     let mut registration = c.registration.clone();
     if registration.namesrv_addrs.is_empty() {
@@ -272,6 +347,7 @@ fn dispatcher<E: Env>(state: &Arc<State<E>>) -> Dispatcher {
         s,
         offset::all_consumer_offsets::<E>,
     );
+    d = d.register_with(C::GET_ALL_DELAY_OFFSET, s, offset::all_delay_offsets::<E>);
     d = d.register_with(C::GET_MAX_OFFSET, s, offset::max_offset::<E>);
     d = d.register_with(C::GET_MIN_OFFSET, s, offset::min_offset::<E>);
     d = d.register_with(

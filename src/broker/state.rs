@@ -17,6 +17,7 @@ use super::rates::Rate;
 use super::send_queue::SendQueue;
 use super::TopicConfigTable;
 use crate::env::Env;
+use crate::ha::Master;
 use crate::protocol::body::perm;
 use crate::protocol::header::ConsumerGroupHeader;
 use crate::protocol::{RemotingCommand, RequestCode};
@@ -49,6 +50,10 @@ pub(crate) struct State<E: Env> {
     pub put_rate: Mutex<Rate>,
     pub get_rate: Mutex<Rate>,
     pub started_ms: u64,
+    /// Replication: the HA listener's links and the slave acknowledgements.
+    pub ha: Arc<Master<E>>,
+    /// The HA address published to the name servers (`haServerAddr`).
+    pub ha_addr: std::net::SocketAddr,
 }
 
 impl<E: Env> State<E> {

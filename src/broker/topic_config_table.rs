@@ -54,6 +54,18 @@ impl TopicConfigTable {
         removed
     }
 
+    /// Replaces the whole table and its version with a master's (a slave's metadata sync).
+    /// Returns whether anything changed.
+    pub fn replace_all(&self, master: TopicConfigSerializeWrapper) -> bool {
+        let mut inner = self.inner.lock();
+        if inner.topics == master.topic_config_table && inner.version == master.data_version {
+            return false;
+        }
+        inner.topics = master.topic_config_table;
+        inner.version = master.data_version;
+        true
+    }
+
     pub fn get(&self, topic: &str) -> Option<TopicConfig> {
         self.inner.lock().topics.get(topic).cloned()
     }

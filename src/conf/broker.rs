@@ -3,6 +3,11 @@
 //! `mapedFileSizeConsumeQueue`: 4.5.1 and older; 4.9 ignores them silently). Keys of
 //! features this implementation does not have yet are accepted with a warning naming them.
 //!
+//! Replication keys (§5.1–5.5): `haListenPort` (listenPort + 1 when absent), `haMasterAddress`,
+//! `haSendHeartbeatInterval`, `haHousekeepingInterval`, `haTransferBatchSize`,
+//! `haSlaveFallbehindMax`, `slaveTimeout`, `slaveReadEnable`, `accessMessageInMemoryMaxRatio`,
+//! and rocketsim's own `totalPhysicalMemoryBytes` (what Java reads from the OS).
+//!
 //! Checks after all keys: a SLAVE needs `brokerId` > 0 (error); a master's `brokerId` is
 //! forced to 0 as Java's `BrokerStartup` does (warning when it said otherwise).
 
@@ -18,21 +23,7 @@ const GIB: u64 = 1 << 30;
 
 /// Keys Java reads that have no effect here (yet), with what is missing.
 const WITHOUT_EFFECT: &[(&str, &str)] = &[
-    ("brokerIP2", "replication is not implemented yet"),
-    ("haListenPort", "replication is not implemented yet"),
-    (
-        "haSendHeartbeatInterval",
-        "replication is not implemented yet",
-    ),
-    (
-        "haHousekeepingInterval",
-        "replication is not implemented yet",
-    ),
-    ("haTransferBatchSize", "replication is not implemented yet"),
-    ("haSlaveFallbehindMax", "replication is not implemented yet"),
-    ("haMasterAddress", "replication is not implemented yet"),
-    ("slaveReadEnable", "replication is not implemented yet"),
-    ("slaveTimeout", "replication is not implemented yet"),
+    ("brokerIP2", "the HA address is brokerIP1:haListenPort"),
     (
         "enableControllerMode",
         "the controller is not implemented yet",
@@ -74,10 +65,6 @@ const WITHOUT_EFFECT: &[(&str, &str)] = &[
     ("autoCreateSubscriptionGroup", "groups are always accepted"),
     ("messageIndexEnable", "the index is always kept"),
     ("messageIndexSafe", "the index is always kept"),
-    (
-        "accessMessageInMemoryMaxRatio",
-        "reads are never redirected by memory use",
-    ),
     (
         "osPageCacheBusyTimeOutMills",
         "page-cache busy is not measured",
@@ -169,16 +156,6 @@ pub fn broker_config(
         }
         _ => {}
     }
-    if config.broker_role != BrokerRole::AsyncMaster {
-        warnings.push(Warning {
-            line: role_line.map_or(0, |e| e.line),
-            key: "brokerRole".into(),
-            message: format!(
-                "{}: replication is not implemented yet; this broker does not replicate",
-                config.broker_role.name()
-            ),
-        });
-    }
     Ok(Loaded { config, warnings })
 }
 
@@ -247,6 +224,30 @@ pub fn describe_broker(c: &BrokerConfig) -> Vec<(&'static str, String)> {
         ("registerNameServerPeriod", ms(r.period)),
         ("forceRegister", r.force_register.to_string()),
         ("compressedRegister", r.compressed.to_string()),
+        ("haListenPort", c.ha_listen_port().to_string()),
+        (
+            "haMasterAddress",
+            c.ha.master_address
+                .map(|a| a.to_string())
+                .unwrap_or_default(),
+        ),
+        ("haSendHeartbeatInterval", ms(c.ha.heartbeat_interval)),
+        ("haHousekeepingInterval", ms(c.ha.housekeeping_interval)),
+        ("haTransferBatchSize", c.ha.transfer_batch_bytes.to_string()),
+        (
+            "haSlaveFallbehindMax",
+            c.ha.slave_fallbehind_max_bytes.to_string(),
+        ),
+        ("slaveTimeout", ms(c.ha.slave_ack_timeout)),
+        ("slaveReadEnable", c.slave_read_enable.to_string()),
+        (
+            "accessMessageInMemoryMaxRatio",
+            c.access_message_in_memory_max_ratio_pct.to_string(),
+        ),
+        (
+            "totalPhysicalMemoryBytes",
+            c.total_physical_memory_bytes.to_string(),
+        ),
     ]
 }
 
@@ -345,6 +346,19 @@ fn apply(
         // Java clamps to 10..=95.
         "diskMaxUsedSpaceRatio" => s.disk_max_used_ratio_pct = unsigned(value, 10, 95)?,
         "checkCRCOnRecover" => s.check_crc_on_recover = boolean(value)?,
+        "haListenPort" => c.ha.listen_port = Some(int(value, 0, 65_535)? as u16),
+        "haMasterAddress" => c.ha.master_address = one_address(value, resolve)?,
+        "haSendHeartbeatInterval" => c.ha.heartbeat_interval = millis(value, 100, 600_000)?,
+        "haHousekeepingInterval" => c.ha.housekeeping_interval = millis(value, 1_000, 3_600_000)?,
+        "haTransferBatchSize" => c.ha.transfer_batch_bytes = int(value, 1, 4 << 20)? as usize,
+        "haSlaveFallbehindMax" => c.ha.slave_fallbehind_max_bytes = unsigned(value, 1, u64::MAX)?,
+        "slaveTimeout" => c.ha.slave_ack_timeout = millis(value, 1, 600_000)?,
+        "slaveReadEnable" => c.slave_read_enable = boolean(value)?,
+        "accessMessageInMemoryMaxRatio" => {
+            c.access_message_in_memory_max_ratio_pct = unsigned(value, 0, 100)?;
+        }
+        // rocketsim's own: Java reads the machine's memory; a config value keeps it explicit.
+        "totalPhysicalMemoryBytes" => c.total_physical_memory_bytes = unsigned(value, 1, u64::MAX)?,
         _ => {
             return Ok(match WITHOUT_EFFECT.iter().find(|(k, _)| *k == key) {
                 Some((_, why)) => Applied::WithoutEffect(why),
@@ -353,6 +367,14 @@ fn apply(
         }
     }
     Ok(Applied::Set)
+}
+
+/// `haMasterAddress`: one `host:port` (empty: none, learn it from the name servers).
+fn one_address(value: &str, resolve: Resolve<'_>) -> Result<Option<std::net::SocketAddr>, Reason> {
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    Ok(addresses(value, resolve)?.into_iter().next())
 }
 
 /// Bytes per consume-queue file → entries (Java rounds down to whole entries).
@@ -476,6 +498,26 @@ mod tests {
         let again = load(&described).expect("reloads");
         assert!(again.warnings.is_empty(), "{:?}", again.warnings);
         assert_eq!(describe_broker(&again.config), describe_broker(&first));
+    }
+
+    #[test]
+    fn replication_keys_reach_their_fields() {
+        let loaded = load(
+            "brokerRole=SLAVE\nbrokerId=2\nhaListenPort=20912\nhaMasterAddress=10.0.0.9:10912\nslaveReadEnable=true\naccessMessageInMemoryMaxRatio=30\nslaveTimeout=2000\nhaSlaveFallbehindMax=1024\nhaTransferBatchSize=65536\ntotalPhysicalMemoryBytes=1073741824\n",
+        )
+        .expect("loads");
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+        let c = loaded.config;
+        assert_eq!(c.ha_listen_port(), 20912);
+        assert_eq!(c.ha.master_address, Some("10.0.0.9:10912".parse().unwrap()));
+        assert!(c.slave_read_enable);
+        assert_eq!(c.access_message_in_memory_max_ratio_pct, 30);
+        assert_eq!(c.ha.slave_ack_timeout, std::time::Duration::from_secs(2));
+        assert_eq!(c.ha.slave_fallbehind_max_bytes, 1024);
+        assert_eq!(c.ha.transfer_batch_bytes, 65536);
+        assert_eq!(c.total_physical_memory_bytes, 1 << 30);
+        let derived = load("listenPort=10921").expect("loads").config;
+        assert_eq!(derived.ha_listen_port(), 10922);
     }
 
     #[test]

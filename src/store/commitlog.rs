@@ -21,13 +21,22 @@ use bytes::{BufMut, Bytes, BytesMut};
 use parking_lot::Mutex;
 
 use super::check::{check_entry, CheckError, Entry};
-use super::error::{IllegalReason, PutError, ReadError};
-use super::message::PutMessage;
+use super::error::{IllegalReason, PutError, ReadError, ReplicaError, ReplicaInvalid};
+use super::message::{is_queued, PutMessage};
 use super::segments::Segments;
 use crate::env::Fs;
 use crate::protocol::record::{
     patch_offsets, DecodeOptions, MessageRecord, BLANK_BYTES, BLANK_MAGIC, RECORD_BYTES_MIN,
 };
+
+/// What a replica append did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReplicaAppended {
+    /// End of the bytes received (what the slave reports to its master).
+    pub replica_end: u64,
+    /// End of the last complete entry: the log's new `max`, what readers may see.
+    pub max: u64,
+}
 
 /// Where an append landed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,6 +60,9 @@ struct Writer {
     /// Next queue offset of each topic-queue.
     queue_offsets: BTreeMap<QueueKey, u64>,
     buf: BytesMut,
+    /// On a slave: the end of the bytes received from the master. `[max, replica_end)` holds
+    /// the start of a record whose rest is still in flight (see `append_replica`).
+    replica_end: u64,
 }
 
 /// The CommitLog over segment files of `F`.
@@ -87,6 +99,7 @@ impl<F: Fs> CommitLog<F> {
             writer: Mutex::new(Writer {
                 queue_offsets: BTreeMap::new(),
                 buf: BytesMut::new(),
+                replica_end: 0,
             }),
         }
     }
@@ -115,7 +128,9 @@ impl<F: Fs> CommitLog<F> {
         self.max.store(max, Ordering::Release);
         self.flushed.store(max, Ordering::Release);
         self.last.lock().0 = max;
-        self.writer.lock().queue_offsets = queue_offsets;
+        let mut writer = self.writer.lock();
+        writer.queue_offsets = queue_offsets;
+        writer.replica_end = max;
     }
 
     /// End of the last appended record and its store timestamp.
@@ -150,7 +165,11 @@ impl<F: Fs> CommitLog<F> {
     ) -> Result<Appended, PutError> {
         self.validate(messages)?;
         let mut writer = self.writer.lock();
-        let Writer { queue_offsets, buf } = &mut *writer;
+        let Writer {
+            queue_offsets,
+            buf,
+            replica_end,
+        } = &mut *writer;
         let first = &messages[0];
         let key = (first.topic.clone(), first.queue_id);
         let queue_offset = *queue_offsets.get(&key).unwrap_or(&0);
@@ -203,6 +222,7 @@ impl<F: Fs> CommitLog<F> {
             queue_offsets.insert(key, next_queue_offset);
         }
         *self.last.lock() = (end, store_timestamp_ms);
+        *replica_end = end;
         self.max.store(end, Ordering::Release);
         Ok(Appended {
             physical_offsets,
@@ -211,6 +231,143 @@ impl<F: Fs> CommitLog<F> {
             end_offset: end,
             store_timestamp_ms,
         })
+    }
+
+    /// End of the bytes a slave received from its master (≥ `max`; see `append_replica`).
+    pub fn replica_end(&self) -> u64 {
+        self.writer.lock().replica_end
+    }
+
+    /// Appends bytes replicated from a master at the same physical offset (§5.2), so the
+    /// slave's log is byte-identical. `start` must be where the received bytes end, or, on an
+    /// empty log, the start of any segment (a master starts an empty slave at its last file).
+    /// The bytes may end inside a record: `max` advances only over complete entries, each
+    /// checked as recovery would (CRC included: this is input from the network). On any error
+    /// nothing becomes visible and a partially received record is dropped, so the master
+    /// resends it from `max` on the next connection.
+    pub fn append_replica(&self, start: u64, data: &[u8]) -> Result<ReplicaAppended, ReplicaError> {
+        let mut writer = self.writer.lock();
+        let size = self.segments.segment_bytes();
+        let max = self.max_offset();
+        let empty = max == 0 && writer.replica_end == 0;
+        if start != writer.replica_end && !(empty && start.is_multiple_of(size)) {
+            let local = writer.replica_end;
+            return Err(ReplicaError::OffsetMismatch {
+                local,
+                frame: start,
+            });
+        }
+        if start % size + data.len() as u64 > size {
+            let len = data.len();
+            return Err(ReplicaError::CrossesSegment { start, len });
+        }
+        if empty && start != 0 {
+            // An empty slave starts where the master's last file starts.
+            self.min.store(start, Ordering::Release);
+            self.max.store(start, Ordering::Release);
+            self.flushed.store(start, Ordering::Release);
+            *self.last.lock() = (start, 0);
+            writer.replica_end = start;
+        }
+        let max = self.max_offset();
+        self.segments.write_at(start, data)?;
+        let end = start + data.len() as u64;
+        match self.complete_entries(max, end, &mut writer.queue_offsets) {
+            Ok((complete, timestamp_ms)) => {
+                writer.replica_end = end;
+                if complete > max {
+                    *self.last.lock() = (complete, timestamp_ms);
+                    self.max.store(complete, Ordering::Release);
+                }
+                Ok(ReplicaAppended {
+                    replica_end: end,
+                    max: complete,
+                })
+            }
+            Err(error) => {
+                writer.replica_end = self.max_offset();
+                Err(error)
+            }
+        }
+    }
+
+    /// Walks the entries in `[from, end)` of received bytes; returns the end of the last
+    /// complete one and its store timestamp. Advances the writer's queue offsets over them.
+    fn complete_entries(
+        &self,
+        from: u64,
+        end: u64,
+        queue_offsets: &mut BTreeMap<QueueKey, u64>,
+    ) -> Result<(u64, i64), ReplicaError> {
+        let size = self.segments.segment_bytes();
+        let opts = DecodeOptions {
+            check_crc: true,
+            body_bytes_max: self.body_bytes_max,
+        };
+        let (mut at, mut timestamp_ms) = (from, self.last_appended().1);
+        let mut found = Vec::new();
+        while end - at >= BLANK_BYTES as u64 {
+            let seg_end = self.segments.start_of(at) + size;
+            let mut head = [0u8; BLANK_BYTES];
+            self.segments.read_at(at, &mut head)?;
+            let declared = u64::from(u32::from_be_bytes([head[0], head[1], head[2], head[3]]));
+            let magic = u32::from_be_bytes([head[4], head[5], head[6], head[7]]);
+            let invalid = |reason| ReplicaError::Invalid { offset: at, reason };
+            if magic == BLANK_MAGIC {
+                if declared != seg_end - at {
+                    return Err(invalid(ReplicaInvalid::BlankLength { declared }));
+                }
+            } else if declared < RECORD_BYTES_MIN as u64
+                || declared + BLANK_BYTES as u64 > seg_end - at
+            {
+                return Err(invalid(ReplicaInvalid::RecordLength { declared }));
+            }
+            if at + declared > end {
+                break;
+            }
+            if magic != BLANK_MAGIC {
+                let mut buf = vec![0u8; declared as usize];
+                self.segments.read_at(at, &mut buf)?;
+                match check_entry(&buf, at, &opts) {
+                    Ok(Entry::Message { record, .. }) => {
+                        timestamp_ms = record.store_timestamp_ms;
+                        if is_queued(record.sys_flag) {
+                            found.push(((record.topic, record.queue_id), record.queue_offset));
+                        }
+                    }
+                    Ok(Entry::Blank { .. }) => {
+                        return Err(invalid(ReplicaInvalid::RecordLength { declared }))
+                    }
+                    Err(error) => return Err(invalid(ReplicaInvalid::Record(error))),
+                }
+            }
+            at += declared;
+        }
+        for (key, queue_offset) in found {
+            let next = queue_offsets.entry(key).or_insert(0);
+            *next = (*next).max(queue_offset + 1);
+        }
+        Ok((at, timestamp_ms))
+    }
+
+    /// Up to `len_max` bytes of the log from `from`, never past `max` nor the end of the
+    /// segment holding `from` (what a master streams to a slave, §5.2).
+    pub fn read_raw(&self, from: u64, len_max: usize) -> Result<Bytes, ReadError> {
+        let (min, max) = (self.min_offset(), self.max_offset());
+        if from < min || from > max {
+            return Err(ReadError::OutOfRange {
+                offset: from,
+                min,
+                max,
+            });
+        }
+        let seg_end = self.segments.start_of(from) + self.segments.segment_bytes();
+        let len = max.min(seg_end).min(from + len_max as u64) - from;
+        let mut buf = vec![0u8; len as usize];
+        if len > 0 {
+            self.segments.read_at(from, &mut buf)?;
+        }
+        Ok(Bytes::from(buf))
     }
 
     fn validate(&self, messages: &[PutMessage]) -> Result<(), PutError> {

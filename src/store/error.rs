@@ -74,6 +74,10 @@ pub enum PutStatus {
     Ok,
     /// `FLUSH_DISK_TIMEOUT`: stored, but not known durable within `sync_flush_timeout_ms`.
     FlushDiskTimeout,
+    /// `FLUSH_SLAVE_TIMEOUT`: stored on the SYNC_MASTER, no slave acknowledged it in time.
+    FlushSlaveTimeout,
+    /// `SLAVE_NOT_AVAILABLE`: stored on the SYNC_MASTER, no slave close enough to wait for.
+    SlaveNotAvailable,
 }
 
 impl PutStatus {
@@ -81,8 +85,41 @@ impl PutStatus {
         match self {
             PutStatus::Ok => ResponseCode::SUCCESS,
             PutStatus::FlushDiskTimeout => ResponseCode::FLUSH_DISK_TIMEOUT,
+            PutStatus::FlushSlaveTimeout => ResponseCode::FLUSH_SLAVE_TIMEOUT,
+            PutStatus::SlaveNotAvailable => ResponseCode::SLAVE_NOT_AVAILABLE,
         }
     }
+}
+
+/// Why bytes replicated from a master were refused (§5.2). Nothing became visible.
+#[derive(Debug, Error)]
+pub enum ReplicaError {
+    /// The frame does not continue the local log (classic HA has no truncation: the
+    /// connection is closed and the slave reconnects reporting its end).
+    #[error("frame starts at {frame}, the local log ends at {local}")]
+    OffsetMismatch { local: u64, frame: u64 },
+    /// A frame never crosses a segment file (the master reads within one).
+    #[error("{len} bytes at {start} cross a segment boundary")]
+    CrossesSegment { start: u64, len: usize },
+    /// The bytes are not a valid continuation of the log.
+    #[error("invalid entry at {offset}: {reason}")]
+    Invalid { offset: u64, reason: ReplicaInvalid },
+    /// The store is shutting down.
+    #[error("store not writable")]
+    NotWritable,
+    #[error("write failed: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// What was wrong with a replicated entry.
+#[derive(Debug, Error)]
+pub enum ReplicaInvalid {
+    #[error("blank marker says {declared} bytes, not the rest of its file")]
+    BlankLength { declared: u64 },
+    #[error("record length {declared} is impossible here")]
+    RecordLength { declared: u64 },
+    #[error("{0}")]
+    Record(CheckError),
 }
 
 /// Why a read failed.

@@ -20,11 +20,11 @@ use tokio::sync::{oneshot, Notify};
 
 use super::checkpoint::Checkpoint;
 use super::cleanup::{clean_round, CleanReport};
-use super::commitlog::{Appended, CommitLog};
+use super::commitlog::{Appended, CommitLog, ReplicaAppended};
 use super::config::{FlushMode, StoreConfig};
 use super::consume_queue::CqRead;
 use super::dispatch::dispatch_pending;
-use super::error::{PutError, PutStatus, ReadError, StoreError};
+use super::error::{PutError, PutStatus, ReadError, ReplicaError, StoreError};
 use super::flush::{complete_waiters, flush_log, flush_logics};
 use super::index::Index;
 use super::lock::StoreLock;
@@ -207,6 +207,50 @@ impl<E: Env> MessageStore<E> {
             Ok(Ok(())) => PutStatus::Ok,
             _ => PutStatus::FlushDiskTimeout,
         }
+    }
+
+    /// Appends bytes replicated from the master at their physical offset (a slave's only
+    /// write; see `CommitLog::append_replica`), then wakes the dispatcher and the flusher.
+    pub fn append_replica(&self, start: u64, data: &[u8]) -> Result<ReplicaAppended, ReplicaError> {
+        let s = &self.shared;
+        if s.is_stopping() {
+            return Err(ReplicaError::NotWritable);
+        }
+        // An empty slave may start at a later file (the master's last): the dispatcher must
+        // start there too, before any of it becomes visible.
+        let empty_start = s.log.max_offset() == 0 && s.log.replica_end() == 0 && start > 0;
+        if empty_start {
+            s.reput.store(start, Ordering::Release);
+        }
+        let appended = match s.log.append_replica(start, data) {
+            Ok(appended) => appended,
+            Err(error) => {
+                if empty_start {
+                    // Nothing became visible: the dispatcher follows the log's (new) start.
+                    s.reput.store(s.log.min_offset(), Ordering::Release);
+                }
+                return Err(error);
+            }
+        };
+        s.dispatch_wake.notify_one();
+        s.flush_wake.notify_one();
+        Ok(appended)
+    }
+
+    /// End of the bytes received from a master (`max` plus a partially received record).
+    pub fn replica_end(&self) -> u64 {
+        self.shared.log.replica_end()
+    }
+
+    /// Up to `len_max` raw log bytes from `from`, within `max` and one segment (what a master
+    /// streams to its slaves).
+    pub fn read_raw(&self, from: u64, len_max: usize) -> Result<Bytes, ReadError> {
+        self.shared.log.read_raw(from, len_max)
+    }
+
+    /// Size of one CommitLog file.
+    pub fn commitlog_segment_bytes(&self) -> u64 {
+        self.shared.log.segments().segment_bytes()
     }
 
     /// The verbatim bytes of the record at `physical_offset`.

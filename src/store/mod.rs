@@ -35,10 +35,12 @@ mod time;
 pub use check::{topic_is_valid, CheckError};
 pub use checkpoint::Checkpoint;
 pub use cleanup::CleanReport;
-pub use commitlog::{Appended, QueueKey};
+pub use commitlog::{Appended, QueueKey, ReplicaAppended};
 pub use config::{FlushMode, StoreConfig};
 pub use consume_queue::{java_hash, tags_code, CqEntry, CqRead, ENTRY_BYTES as CQ_ENTRY_BYTES};
-pub use error::{IllegalReason, PutError, PutStatus, ReadError, StoreError};
+pub use error::{
+    IllegalReason, PutError, PutStatus, ReadError, ReplicaError, ReplicaInvalid, StoreError,
+};
 pub use flush::{dirty_pages, should_flush};
 pub use index_file::key_hash;
 pub use lock::LEASE_BEATS;

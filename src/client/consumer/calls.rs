@@ -45,14 +45,15 @@ fn offset_of(response: &RemotingCommand) -> Result<i64, CallFailed> {
 }
 
 /// A topic's readable queues (Java's `topicRouteData2TopicSubscribeInfo`: every broker with
-/// read permission, queue ids `0..readQueueNums`) and the master address of each broker.
+/// read permission, queue ids `0..readQueueNums`) and every address of each broker group
+/// (id 0 the master, others slaves: pulls may go to a slave, §5.5).
 pub struct SubscribeRoute {
     pub queues: Vec<MessageQueue>,
-    pub brokers: BTreeMap<String, SocketAddr>,
+    pub brokers: BTreeMap<String, BTreeMap<i64, SocketAddr>>,
 }
 
-/// Builds the subscribe route of `topic` from a route answer; brokers without a master whose
-/// address parses are left out.
+/// Builds the subscribe route of `topic` from a route answer; groups with no address that
+/// parses are left out (a group whose master is gone stays, served by its slaves).
 pub fn subscribe_route(topic: &str, route: &TopicRouteData) -> SubscribeRoute {
     let mut queues = Vec::new();
     let mut brokers = BTreeMap::new();
@@ -60,12 +61,18 @@ pub fn subscribe_route(topic: &str, route: &TopicRouteData) -> SubscribeRoute {
         if data.perm & perm::READ == 0 {
             continue;
         }
-        let master = (route.broker_datas.iter())
+        let addrs: BTreeMap<i64, SocketAddr> = (route.broker_datas.iter())
             .find(|b| b.broker_name == data.broker_name)
-            .and_then(|b| b.master_addr())
-            .and_then(|a| a.parse::<SocketAddr>().ok());
-        let Some(master) = master else { continue };
-        brokers.insert(data.broker_name.clone(), master);
+            .map(|b| {
+                (b.broker_addrs.iter())
+                    .filter_map(|(&id, a)| Some((id, a.parse::<SocketAddr>().ok()?)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if addrs.is_empty() {
+            continue;
+        }
+        brokers.insert(data.broker_name.clone(), addrs);
         queues.extend(
             (0..data.read_queue_nums.max(0)).map(|queue_id| MessageQueue {
                 broker_name: data.broker_name.clone(),

@@ -24,7 +24,7 @@ use super::offset_store::OffsetTable;
 use super::process_queue::{ProcessQueue, QueueStats};
 use super::subscription::Subscription;
 use crate::env::{Env, Spawn, Task};
-use crate::protocol::body::MessageQueue;
+use crate::protocol::body::{MessageQueue, MASTER_ID};
 use crate::protocol::heartbeat::{ConsumeType, ConsumerData, HeartbeatData};
 use crate::protocol::{RemotingCommand, RequestCode, ResponseCode};
 use crate::remoting::{Client, Dispatcher, RemotingConfig};
@@ -76,7 +76,10 @@ pub(crate) struct Engine<E: Env> {
     /// A lite consumer's `assign` list: no rebalance.
     fixed: Mutex<Option<Vec<MessageQueue>>>,
     routes: Mutex<BTreeMap<String, Vec<MessageQueue>>>,
-    brokers: Mutex<BTreeMap<String, SocketAddr>>,
+    /// Broker name → broker id → address, from the latest route naming the group.
+    brokers: Mutex<BTreeMap<String, BTreeMap<i64, SocketAddr>>>,
+    /// The broker id each queue's last pull answer suggested (§5.5 `pullFromWhichNodeTable`).
+    suggested: Mutex<BTreeMap<MessageQueue, i64>>,
     namesrv_index: AtomicUsize,
     assigned: Mutex<BTreeMap<MessageQueue, Assigned<<E as Spawn>::Task>>>,
     pub offsets: Mutex<OffsetTable>,
@@ -112,6 +115,7 @@ impl<E: Env> Engine<E> {
             fixed: Mutex::new(None),
             routes: Mutex::new(BTreeMap::new()),
             brokers: Mutex::new(BTreeMap::new()),
+            suggested: Mutex::new(BTreeMap::new()),
             namesrv_index: AtomicUsize::new(0),
             assigned: Mutex::new(BTreeMap::new()),
             offsets: Mutex::new(OffsetTable::new()),
@@ -277,17 +281,58 @@ impl<E: Env> Engine<E> {
         }
         self.assigned.lock().clear();
         let timeout = self.call_timeout();
-        let brokers: Vec<SocketAddr> = self.brokers.lock().values().copied().collect();
-        for addr in brokers {
+        for addr in self.all_broker_addrs() {
             let group = &self.config.group;
             let _ = calls::unregister(&self.client, addr, &self.client_id, group, timeout).await;
         }
         self.client.close_all();
     }
 
-    /// The master address of `broker`, as learnt from routes.
+    /// The master address of `broker`, else (the master gone from the route) its
+    /// lowest-id slave: where offsets are queried and committed (Java's
+    /// `findBrokerAddressInSubscribe(name, MASTER_ID, false)`).
     pub fn broker_addr(&self, broker: &str) -> Option<SocketAddr> {
-        self.brokers.lock().get(broker).copied()
+        let brokers = self.brokers.lock();
+        let group = brokers.get(broker)?;
+        group
+            .get(&MASTER_ID)
+            .or_else(|| group.values().next())
+            .copied()
+    }
+
+    /// The master address of `broker` only (orderly locks live on masters).
+    pub fn master_addr(&self, broker: &str) -> Option<SocketAddr> {
+        self.brokers.lock().get(broker)?.get(&MASTER_ID).copied()
+    }
+
+    /// Where to pull `queue` from: the broker id its last answer suggested when the route has
+    /// it, else the master, else any slave. `true` when that is not the master (the commit
+    /// offset is then not piggy-backed).
+    pub fn pull_addr(&self, queue: &MessageQueue) -> Option<(SocketAddr, bool)> {
+        let id = self
+            .suggested
+            .lock()
+            .get(queue)
+            .copied()
+            .unwrap_or(MASTER_ID);
+        let brokers = self.brokers.lock();
+        let group = brokers.get(&queue.broker_name)?;
+        let (&id, &addr) = (group.get_key_value(&id))
+            .or_else(|| group.get_key_value(&MASTER_ID))
+            .or_else(|| group.iter().next())?;
+        Some((addr, id != MASTER_ID))
+    }
+
+    /// Remembers the broker id a pull answer suggested for `queue`.
+    pub fn remember_suggestion(&self, queue: &MessageQueue, broker_id: i64) {
+        self.suggested.lock().insert(queue.clone(), broker_id);
+    }
+
+    fn all_broker_addrs(&self) -> Vec<SocketAddr> {
+        let brokers = self.brokers.lock();
+        let all: BTreeSet<SocketAddr> =
+            brokers.values().flat_map(|g| g.values().copied()).collect();
+        all.into_iter().collect()
     }
 
     fn topics(&self) -> BTreeSet<String> {
@@ -313,6 +358,8 @@ impl<E: Env> Engine<E> {
                 self.namesrv_index.store(index, Ordering::SeqCst);
                 if let Some(route) = answer {
                     self.brokers.lock().extend(route.brokers);
+                    // (`extend` replaces each named group whole: a master gone from the route
+                    // is gone here too.)
                     self.routes.lock().insert(topic.clone(), route.queues);
                 }
                 break;
@@ -340,8 +387,7 @@ impl<E: Env> Engine<E> {
     /// HEART_BEAT to every broker of our topics.
     pub async fn heartbeat(&self) {
         let data = self.heartbeat_data();
-        let brokers: Vec<SocketAddr> = self.brokers.lock().values().copied().collect();
-        for addr in brokers {
+        for addr in self.all_broker_addrs() {
             let _ = calls::heartbeat(&self.client, addr, &data, self.call_timeout()).await;
         }
     }

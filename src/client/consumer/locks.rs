@@ -25,7 +25,7 @@ impl<E: Env> Engine<E> {
     ) -> BTreeMap<SocketAddr, BTreeSet<MessageQueue>> {
         let mut by_broker: BTreeMap<SocketAddr, BTreeSet<MessageQueue>> = BTreeMap::new();
         for queue in queues {
-            if let Some(addr) = self.broker_addr(&queue.broker_name) {
+            if let Some(addr) = self.master_addr(&queue.broker_name) {
                 by_broker.entry(addr).or_default().insert(queue.clone());
             }
         }

@@ -108,6 +108,12 @@ pub fn read_pull_response(
     }
 }
 
+/// The broker id an answer suggests pulling from next (§5.5), when it says.
+pub fn suggested_broker(response: &RemotingCommand) -> Option<i64> {
+    let header = response.header::<PullMessageResponseHeader>().ok()?;
+    Some(header.suggest_which_broker_id)
+}
+
 /// Inflates a compressed body (zlib, as 4.9 writes it) and clears the flag; None when the
 /// body does not inflate or inflates past `max` bytes.
 pub fn inflate(mut record: MessageRecord, max: usize) -> Option<MessageRecord> {

@@ -6,12 +6,13 @@
 //! with long polling and the commit offset piggy-backed (clustering); then FOUND → put the
 //! messages in the process queue and hand them to the sink; nothing new / nothing matched →
 //! pull again from `next` (and, with nothing held, move the commit point there, Java's
-//! `correctTagsOffset`); OFFSET_MOVED → drop the queue, commit `next`, persist it, forget the
+//! `correctTagsOffset`); every answer's suggestWhichBrokerId picks the broker of the next pull
+//! (§5.5, see `Engine::pull_addr`); OFFSET_MOVED → drop the queue, commit `next`, persist it, forget the
 //! queue (the next rebalance takes it up again from `next`); errors → wait 3 s.
 
 use super::config::MessageModel;
 use super::engine::{Engine, Slot};
-use super::pull::{pull_request, read_pull_response, PullOutcome, PullParams};
+use super::pull::{pull_request, read_pull_response, suggested_broker, PullOutcome, PullParams};
 use crate::env::Env;
 use crate::protocol::body::MessageQueue;
 use std::sync::Arc;
@@ -46,16 +47,18 @@ impl<E: Env> Engine<E> {
                 self.env.sleep(error_delay).await;
                 continue;
             }
-            let (Some(subscription), Some(addr)) = (
-                self.pull_subscription(&queue.topic),
-                self.broker_addr(&queue.broker_name),
-            ) else {
+            let (Some(subscription), Some((addr, from_slave))) =
+                (self.pull_subscription(&queue.topic), self.pull_addr(&queue))
+            else {
                 self.env.sleep(error_delay).await;
                 continue;
             };
+            // A slave does not take piggy-backed commits (Java clears the flag).
             let commit_offset = match config.message_model {
-                MessageModel::Clustering => self.offsets.lock().get(&queue).filter(|o| *o > 0),
-                MessageModel::Broadcasting => None,
+                MessageModel::Clustering if !from_slave => {
+                    self.offsets.lock().get(&queue).filter(|o| *o > 0)
+                }
+                _ => None,
             };
             let request = pull_request(&PullParams {
                 group: &config.group,
@@ -68,6 +71,9 @@ impl<E: Env> Engine<E> {
                 lite: self.is_lite(),
             });
             let answer = self.client.invoke(addr, request, suspended_timeout).await;
+            if let Some(id) = answer.as_ref().ok().and_then(suggested_broker) {
+                self.remember_suggestion(&queue, id);
+            }
             let outcome = match answer {
                 Ok(response) => read_pull_response(
                     &response,

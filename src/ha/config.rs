@@ -1,0 +1,69 @@
+//! `HaConfig`: the replication knobs, named after RocketMQ's store config keys (§5.2–5.3)
+//! with their 4.9.8 defaults, units last.
+
+use std::net::SocketAddr;
+
+use super::protocol::HaProtocol;
+use std::time::Duration;
+
+/// The shortest wait of a link loop: a deadline that is due now must still let time pass
+/// (in simulation a zero wait would spin without virtual time moving).
+pub(crate) const WAIT_MIN: Duration = Duration::from_millis(1);
+
+/// Replication settings of one broker.
+#[derive(Clone, Debug)]
+pub struct HaConfig {
+    /// The protocol the links speak (classic only, for now).
+    pub protocol: HaProtocol,
+    /// `haListenPort`; `None` = `listenPort + 1` (what 4.9.8's BrokerStartup forces). `Some(0)`
+    /// binds any free port and publishes it (tests).
+    pub listen_port: Option<u16>,
+    /// `haMasterAddress`: a slave connects here instead of the address the name servers give.
+    pub master_address: Option<SocketAddr>,
+    /// `haTransferBatchSize` (32 KiB): the most log bytes in one frame a master sends.
+    pub transfer_batch_bytes: usize,
+    /// `haSendHeartbeatInterval` (5 s): a slave reports at least this often, a master sends a
+    /// heartbeat frame after this long without a transfer.
+    pub heartbeat_interval: Duration,
+    /// `haHousekeepingInterval` (20 s): a link silent this long is closed (master: no report;
+    /// slave: nothing read from the master, as 5.x's DefaultHAClient).
+    pub housekeeping_interval: Duration,
+    /// How often a slave retries connecting (5 s).
+    pub reconnect_interval: Duration,
+    /// How long a connect attempt may take.
+    pub connect_timeout: Duration,
+    /// `haSlaveFallbehindMax` (256 MiB): a SYNC_MASTER waits for slaves only when one is
+    /// within this many bytes; otherwise it answers SLAVE_NOT_AVAILABLE at once.
+    pub slave_fallbehind_max_bytes: u64,
+    /// `slaveTimeout` (3 s): a SYNC_MASTER's wait for a slave ack, then FLUSH_SLAVE_TIMEOUT.
+    pub slave_ack_timeout: Duration,
+    /// How long a master link waits for new log data before looking again (Java: 100 ms).
+    pub transfer_poll: Duration,
+    /// The largest frame body a slave accepts (Java's slave read buffer: 4 MiB).
+    pub frame_body_bytes_max: usize,
+    /// Slave links a master serves at once; more are refused (closed) with a log line.
+    pub links_max: usize,
+    /// SYNC_MASTER sends waiting for an ack at once, at most; more answer FLUSH_SLAVE_TIMEOUT.
+    pub ack_waiters_max: usize,
+}
+
+impl Default for HaConfig {
+    fn default() -> Self {
+        HaConfig {
+            protocol: HaProtocol::Classic,
+            listen_port: None,
+            master_address: None,
+            transfer_batch_bytes: 32 * 1024,
+            heartbeat_interval: Duration::from_secs(5),
+            housekeeping_interval: Duration::from_secs(20),
+            reconnect_interval: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(3),
+            slave_fallbehind_max_bytes: 256 * 1024 * 1024,
+            slave_ack_timeout: Duration::from_secs(3),
+            transfer_poll: Duration::from_millis(100),
+            frame_body_bytes_max: 4 * 1024 * 1024,
+            links_max: 64,
+            ack_waiters_max: 100_000,
+        }
+    }
+}

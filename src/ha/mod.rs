@@ -1,0 +1,45 @@
+//! Replication (§5.1–5.3): classic master→slave HA.
+//!
+//! Model. A master streams its CommitLog, byte for byte, to every slave connected to its HA
+//! port (`haListenPort`, listenPort + 1); a slave appends the bytes at the same physical
+//! offsets, so its log is byte-identical, and its own dispatcher builds its consume queues and
+//! index. The slave reports its log end (8 bytes) on connecting, after each append and every
+//! 5 s; those reports are the master's acknowledgements. A SYNC_MASTER answers a send only
+//! when a slave acknowledged the message's end offset (or FLUSH_SLAVE_TIMEOUT after 3 s, or
+//! SLAVE_NOT_AVAILABLE at once with no slave within 256 MiB); the message stays on the master
+//! either way. ASYNC_MASTER answers after its own write.
+//!
+//! Parts: sans-IO cores with unit tests — `frame` (the wire format), `master_link` (one slave
+//! link on the master), `slave_link` (the slave's link), `acks` (acknowledgements and waiting
+//! sends) — and their drivers `master` and `slave` over the env seams. `protocol` names the
+//! protocol a link speaks (classic only; the controller's AutoSwitch handshake is meant to be
+//! a second variant). Errors: `LinkError`; every closed link is logged with its reason.
+//!
+//! Fault model: a link survives nothing — any error, malformed frame or offset mismatch
+//! closes it and the slave reconnects every 5 s. No data is ever truncated here (classic HA
+//! has no truncation): a slave whose log diverges from its master's keeps being refused, with
+//! a log line each time. Not modelled: brokerIP2 (the HA address uses brokerIP1), cascading
+//! slaves are possible (every broker listens) but untested.
+
+mod acks;
+mod config;
+mod error;
+mod frame;
+mod master;
+mod master_link;
+mod protocol;
+mod slave;
+mod slave_link;
+
+pub use acks::{AckTable, LinkId};
+pub use config::HaConfig;
+pub use error::LinkError;
+pub use frame::{
+    decode_reports, decode_transfer, encode_report, encode_transfer_header, FrameError, Invalid,
+    TransferHeader, REPORT_BYTES, TRANSFER_HEADER_BYTES,
+};
+pub use master::Master;
+pub use master_link::{CloseReason, LogEnds, MasterAction, MasterLink};
+pub use protocol::HaProtocol;
+pub use slave::{MasterResolver, Slave};
+pub use slave_link::{FrameVerdict, SlaveClose, SlaveLink};
