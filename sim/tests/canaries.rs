@@ -67,14 +67,17 @@ fn every_canary_is_caught_within_50_seeds() {
 fn the_sync_flush_canary_is_caught_by_the_offset_or_loss_checkers() {
     let path = scenarios_dir().join("canary-sync-flush-ack.toml");
     let scenario = Arc::new(load(&path).unwrap_or_else(|e| panic!("{e}")));
-    let (seed, why) = first_caught(&scenario).expect("caught");
-    assert!(
-        why.contains("inconsistent offsets")
-            || why.contains("lost:")
-            || why.contains("non-monotonic"),
-        "seed {seed}: caught for another reason: {why}"
-    );
+    let (seed, _) = first_caught(&scenario).expect("caught");
     let report = run_scenario(&scenario, seed, false, false);
+    // The planted bug (acks before the sync, then a power loss) shows as a reused offset, a
+    // lost acked message or a send offset going back; other findings may come with it.
+    let lines = report.violation_lines();
+    assert!(
+        lines.iter().any(|why| why.contains("inconsistent offsets")
+            || why.contains("lost:")
+            || why.contains("non-monotonic")),
+        "seed {seed}: caught for another reason: {lines:?}"
+    );
     for probe in reached::declared(&scenario) {
         assert!(
             report.verdict.reached.iter().any(|p| p == probe),
