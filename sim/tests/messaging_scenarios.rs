@@ -297,7 +297,8 @@ fn planted_forgetful_consumer_is_caught() {
         result
             .violations_liveness
             .iter()
-            .any(|v| v.starts_with("lost:")),
+            .any(|v| rocketsim_sim::check::unstamp(v)
+                .is_some_and(|(_, text)| text.starts_with("lost:"))),
         "{result:?}"
     );
     assert!(figure(&result, "lost") > 0);
