@@ -2,7 +2,11 @@
 //! of deliveries of that queue to that consumer not interrupted by a delivery to another
 //! consumer of the group — offsets strictly increase. Once the queue's broker has lost power,
 //! going back is redelivery, not disorder: its committed offsets (`consumerOffset.json`, not
-//! synced on every commit) may revert at any later pull. Checked for
+//! synced on every commit) may revert at any later pull. The message in flight may come once
+//! more (the same offset again): a consumer whose queue is dropped or whose lock lapses while
+//! its listener runs does not commit that message, and takes it again when it gets the queue
+//! back — with no delivery to another member in between (Java's orderly consumer does the
+//! same); that is a duplicate, counted by `duplicates`. Checked for
 //! orderly groups only
 //! (concurrent consumption promises no order). A violation: RocketMQ's orderly consumer
 //! locks the queue and hands its messages over one at a time.
@@ -27,7 +31,7 @@ pub fn check(history: &History) -> Findings {
         let previous = tenures.insert((&d.group, &d.queue), (&d.consumer, d.offset));
         if let Some((holder, last)) = previous {
             let restarted = history.power_lost_between(&d.queue.broker_name, Duration::ZERO, d.at);
-            if holder == d.consumer && d.offset <= last && !restarted {
+            if holder == d.consumer && d.offset < last && !restarted {
                 findings.push_at(
                     d.at,
                     format!(
@@ -63,6 +67,17 @@ mod tests {
         deliver(&mut h, "G", "c2", 0, "A", 7); // c2 took the queue over from the commit
         deliver(&mut h, "G", "c2", 1, "B", 7);
         assert!(check(&h).is_clean());
+    }
+
+    #[test]
+    fn the_message_in_flight_may_come_once_more_but_not_an_earlier_one() {
+        let mut h = orderly();
+        deliver(&mut h, "G", "c1", 0, "A", 7);
+        deliver(&mut h, "G", "c1", 1, "B", 7);
+        deliver(&mut h, "G", "c1", 1, "B", 8);
+        assert!(check(&h).is_clean());
+        deliver(&mut h, "G", "c1", 0, "A", 9);
+        assert_eq!(check(&h).total, 1);
     }
 
     #[test]
