@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use super::value::{boolean, int, millis, text};
-use super::{ConfError, Entry, Loaded, Reason, Warning};
+use super::{apply_entries, ConfError, Entry, Loaded, Reason};
 use crate::controller::ControllerConfig;
 
 /// The controller's default port.
@@ -92,27 +92,10 @@ pub fn controller_config(
         listen_port: CONTROLLER_PORT_DEFAULT,
         config: defaults,
     };
-    let mut warnings = Vec::new();
-    for entry in entries {
-        let applied = apply_controller_key(&mut settings, &entry.key, &entry.value, "listenPort")
-            .unwrap_or_else(|| Ok(Some("unknown key, ignored".to_string())));
-        match applied {
-            Ok(None) => {}
-            Ok(Some(message)) => warnings.push(Warning {
-                line: entry.line,
-                key: entry.key.clone(),
-                message,
-            }),
-            Err(reason) => {
-                return Err(ConfError {
-                    line: entry.line,
-                    key: entry.key.clone(),
-                    value: entry.value.clone(),
-                    reason,
-                })
-            }
-        }
-    }
+    let warnings = apply_entries(entries, |entry| {
+        apply_controller_key(&mut settings, &entry.key, &entry.value, "listenPort")
+            .unwrap_or_else(|| Ok(Some("unknown key, ignored".to_string())))
+    })?;
     Ok(Loaded {
         config: settings,
         warnings,

@@ -31,6 +31,34 @@ pub struct Loaded<T> {
     pub warnings: Vec<Warning>,
 }
 
+/// Applies `entries` in order with `apply`: `Ok(None)` applied, `Ok(Some(message))` a warning
+/// naming the entry's line and key, `Err` the first refused value as an error naming them.
+pub(crate) fn apply_entries(
+    entries: &[Entry],
+    mut apply: impl FnMut(&Entry) -> Result<Option<String>, Reason>,
+) -> Result<Vec<Warning>, ConfError> {
+    let mut warnings = Vec::new();
+    for entry in entries {
+        match apply(entry) {
+            Ok(None) => {}
+            Ok(Some(message)) => warnings.push(Warning {
+                line: entry.line,
+                key: entry.key.clone(),
+                message,
+            }),
+            Err(reason) => {
+                return Err(ConfError {
+                    line: entry.line,
+                    key: entry.key.clone(),
+                    value: entry.value.clone(),
+                    reason,
+                })
+            }
+        }
+    }
+    Ok(warnings)
+}
+
 /// An entry that was not applied, or was applied differently from what it says.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Warning {

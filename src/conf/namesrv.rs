@@ -4,7 +4,7 @@
 
 use super::controller::{apply_controller_key, ControllerSettings, CONTROLLER_PORT_DEFAULT};
 use super::value::{boolean, int, millis, text};
-use super::{ConfError, Entry, Loaded, Reason, Warning};
+use super::{apply_entries, ConfError, Entry, Loaded};
 use crate::controller::ControllerConfig;
 use crate::namesrv::NamesrvConfig;
 use std::path::PathBuf;
@@ -53,54 +53,35 @@ pub fn namesrv_config(
             config: controller_defaults,
         },
     };
-    let mut warnings = Vec::new();
-    for entry in entries {
+    let warnings = apply_entries(entries, |entry| {
         let c = &mut settings.config;
-        let applied: Result<Option<String>, Reason> = (|| {
-            match entry.key.as_str() {
-                "listenPort" => settings.listen_port = int(&entry.value, 1, 65_535)? as u16,
-                "kvConfigPath" => c.kv_config_path = PathBuf::from(text(&entry.value)?),
-                "orderMessageEnable" => c.order_message_enable = boolean(&entry.value)?,
-                "scanNotActiveBrokerInterval" => {
-                    // RocketMQ's NamesrvConfig and ControllerConfig both read this key.
-                    c.scan_interval = millis(&entry.value, 100, 600_000)?;
-                    let controller = &mut settings.controller;
-                    apply_controller_key(controller, &entry.key, &entry.value, CONTROLLER_PORT_KEY)
-                        .unwrap_or(Ok(None))?;
-                }
-                "enableControllerInNamesrv" => settings.enable_controller = boolean(&entry.value)?,
-                key => {
-                    let controller = &mut settings.controller;
-                    if let Some(applied) =
-                        apply_controller_key(controller, key, &entry.value, CONTROLLER_PORT_KEY)
-                    {
-                        return applied;
-                    }
-                    return Ok(Some(match WITHOUT_EFFECT.iter().find(|(k, _)| *k == key) {
-                        Some((_, why)) => format!("accepted without effect: {why}"),
-                        None => "unknown key, ignored".to_string(),
-                    }));
-                }
+        match entry.key.as_str() {
+            "listenPort" => settings.listen_port = int(&entry.value, 1, 65_535)? as u16,
+            "kvConfigPath" => c.kv_config_path = PathBuf::from(text(&entry.value)?),
+            "orderMessageEnable" => c.order_message_enable = boolean(&entry.value)?,
+            "scanNotActiveBrokerInterval" => {
+                // RocketMQ's NamesrvConfig and ControllerConfig both read this key.
+                c.scan_interval = millis(&entry.value, 100, 600_000)?;
+                let controller = &mut settings.controller;
+                apply_controller_key(controller, &entry.key, &entry.value, CONTROLLER_PORT_KEY)
+                    .unwrap_or(Ok(None))?;
             }
-            Ok(None)
-        })();
-        match applied {
-            Ok(None) => {}
-            Ok(Some(message)) => warnings.push(Warning {
-                line: entry.line,
-                key: entry.key.clone(),
-                message,
-            }),
-            Err(reason) => {
-                return Err(ConfError {
-                    line: entry.line,
-                    key: entry.key.clone(),
-                    value: entry.value.clone(),
-                    reason,
-                })
+            "enableControllerInNamesrv" => settings.enable_controller = boolean(&entry.value)?,
+            key => {
+                let controller = &mut settings.controller;
+                if let Some(applied) =
+                    apply_controller_key(controller, key, &entry.value, CONTROLLER_PORT_KEY)
+                {
+                    return applied;
+                }
+                return Ok(Some(match WITHOUT_EFFECT.iter().find(|(k, _)| *k == key) {
+                    Some((_, why)) => format!("accepted without effect: {why}"),
+                    None => "unknown key, ignored".to_string(),
+                }));
             }
         }
-    }
+        Ok(None)
+    })?;
     Ok(Loaded {
         config: settings,
         warnings,
