@@ -116,6 +116,48 @@ pub struct BrokerConfig {
     /// (10 s), the first time after `slave_sync_first_delay` (3 s) (§5.4).
     pub slave_sync_interval: Duration,
     pub slave_sync_first_delay: Duration,
+    /// Controller mode (§5.8): `enableControllerMode`, `controllerAddr`, and the election knobs.
+    pub controller: ControllerMode,
+}
+
+/// Controller mode (§5.8): the controller decides who is master; `brokerRole` and `brokerId`
+/// from the file are ignored (the id is the controller's, the role follows its answers).
+#[derive(Clone, Debug)]
+pub struct ControllerMode {
+    /// `enableControllerMode` (false).
+    pub enabled: bool,
+    /// `controllerAddr` (`;`-separated; one controller in this version: the first is used).
+    pub controller_addrs: Vec<SocketAddr>,
+    /// `allAckInSyncStateSet` (false): a send is acknowledged only when every member of the
+    /// sync-state set has it, and consumers see data only up to the confirm offset.
+    pub all_ack_in_sync_state_set: bool,
+    /// `brokerElectionPriority` (lower wins among equals; default `i32::MAX` as in Java).
+    pub election_priority: i32,
+    /// `brokerHeartbeatInterval` (1 s), `controllerHeartBeatTimeoutMills` (10 s).
+    pub heartbeat_interval: Duration,
+    pub heartbeat_timeout: Duration,
+    /// `syncBrokerMetadataPeriod` (5 s): how often the broker polls GET_REPLICA_INFO.
+    pub replica_info_interval: Duration,
+    /// `checkSyncStateSetPeriod` (5 s): how often a master reviews its sync-state set.
+    pub check_sync_state_set_period: Duration,
+    /// `haMaxTimeSlaveNotCatchup` (15 s): a slave not caught up this long leaves the set.
+    pub max_time_slave_not_catchup: Duration,
+}
+
+impl Default for ControllerMode {
+    fn default() -> Self {
+        ControllerMode {
+            enabled: false,
+            controller_addrs: Vec::new(),
+            all_ack_in_sync_state_set: false,
+            election_priority: i32::MAX,
+            heartbeat_interval: Duration::from_secs(1),
+            heartbeat_timeout: Duration::from_secs(10),
+            replica_info_interval: Duration::from_secs(5),
+            check_sync_state_set_period: Duration::from_secs(5),
+            max_time_slave_not_catchup: Duration::from_secs(15),
+        }
+    }
 }
 
 impl BrokerConfig {
@@ -161,6 +203,7 @@ impl BrokerConfig {
             total_physical_memory_bytes: 16 << 30,
             slave_sync_interval: Duration::from_secs(10),
             slave_sync_first_delay: Duration::from_secs(3),
+            controller: ControllerMode::default(),
         }
     }
 

@@ -51,7 +51,7 @@ mod topic_name;
 pub use client_registry::{
     ClientRegistry, ConsumerGroup, Member, NotifyIdsChanged, RegistryLimits,
 };
-pub use config::{BrokerConfig, BrokerRole};
+pub use config::{BrokerConfig, BrokerRole, ControllerMode};
 pub use consumer_offsets::ConsumerOffsetTable;
 pub use error::{BrokerError, Busy, Denied};
 pub use lock_table::LockTable;
