@@ -118,6 +118,9 @@ fn check<E: Env>(
         let broker = state.config.broker_addr().to_string();
         return Err(Denied::BrokerNotReadable { broker }.into());
     }
+    if let Some(why) = state.reads_withheld() {
+        return Err(BrokerError::ReplicaNotReady { why });
+    }
     let topic = (state.topics.get(&header.topic)).ok_or_else(|| BrokerError::TopicNotExist {
         topic: header.topic.clone(),
     })?;

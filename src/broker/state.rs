@@ -73,6 +73,21 @@ impl<E: Env> State<E> {
         self.role.lock().role == ReplicaRole::Master
     }
 
+    /// Why pulls are refused now, if they are: a controller-mode replica serves reads as
+    /// master, or as a slave once its link compared histories with the master (and cut any
+    /// divergent tail); before that its log may hold messages the group will drop.
+    pub fn reads_withheld(&self) -> Option<&'static str> {
+        if !self.config.controller.enabled {
+            return None;
+        }
+        match self.role.lock().role {
+            ReplicaRole::Master => None,
+            ReplicaRole::Slave if self.replication.slave_in_step() => None,
+            ReplicaRole::Slave => Some("a slave not yet in step with its master"),
+            ReplicaRole::Pending => Some("the replica's role is not known yet"),
+        }
+    }
+
     pub fn broker_writable(&self) -> bool {
         self.perm.load(Ordering::Acquire) & perm::WRITE != 0
     }
