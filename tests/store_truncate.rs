@@ -99,7 +99,11 @@ fn a_cut_drops_exactly_the_tail_and_survives_a_power_loss_right_after() {
                 assert_eq!(store.queue_offsets(TOPIC, 0).1, 12);
                 assert_eq!(store.queue_offsets(TOPIC, 1).1, 11);
                 assert_eq!(store.next_queue_offsets()[&(TOPIC.to_string(), 0)], 12);
-                assert_eq!(keyed(&store, 30), Vec::<u64>::new(), "index hit of the cut tail");
+                assert_eq!(
+                    keyed(&store, 30),
+                    Vec::<u64>::new(),
+                    "index hit of the cut tail"
+                );
                 assert_eq!(keyed(&store, 5), vec![offsets[5]]);
                 (keep, offsets)
             })

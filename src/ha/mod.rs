@@ -22,7 +22,11 @@
 //! slaves are possible (every broker listens) but untested.
 
 mod acks;
+mod auto_frame;
+mod auto_master;
+mod auto_slave;
 mod config;
+mod epochs;
 mod error;
 mod frame;
 mod master;
@@ -30,16 +34,24 @@ mod master_link;
 mod protocol;
 mod slave;
 mod slave_link;
+mod sync_set;
 
 pub use acks::{AckTable, LinkId};
+pub use auto_frame::{
+    decode_master_msg, decode_slave_msg, encode_ack, encode_auto_transfer_header, encode_handshake,
+    encode_reply, AutoTransfer, MasterMsg, SlaveMsg, ACK_BYTES, AUTO_TRANSFER_HEADER_BYTES,
+    HANDSHAKE_BYTES, REPLY_HEADER_BYTES,
+};
 pub use config::HaConfig;
+pub use epochs::{Epochs, EpochsError, EPOCH_FILE_NAME};
 pub use error::LinkError;
 pub use frame::{
     decode_reports, decode_transfer, encode_report, encode_transfer_header, FrameError, Invalid,
     TransferHeader, REPORT_BYTES, TRANSFER_HEADER_BYTES,
 };
-pub use master::Master;
+pub use master::{BrokerFilter, Master};
 pub use master_link::{CloseReason, LogEnds, MasterAction, MasterLink};
 pub use protocol::HaProtocol;
 pub use slave::{MasterResolver, Slave};
 pub use slave_link::{FrameVerdict, SlaveClose, SlaveLink};
+pub use sync_set::SyncSet;

@@ -130,7 +130,7 @@ fn check_boundary<E: Env>(s: &Shared<E>, keep_until: u64) -> Result<(), StoreErr
     if keep_until < min || keep_until > max {
         return Err(refused);
     }
-    let segment_start = keep_until % s.log.segments().segment_bytes() == 0;
+    let segment_start = keep_until.is_multiple_of(s.log.segments().segment_bytes());
     if keep_until == max || keep_until == min || segment_start {
         return Ok(());
     }
