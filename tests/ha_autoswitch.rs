@@ -7,10 +7,13 @@
 #[path = "ha_common/auto.rs"]
 mod auto;
 
+use std::path::Path;
 use std::time::Duration;
 
 use auto::*;
 use rocketsim::controller::epoch_file::EpochEntry;
+use rocketsim::env::Fs;
+use rocketsim::ha::{prepare_master, Epochs};
 
 fn entries(r: &Replica) -> Vec<(i32, i64)> {
     r.epochs
@@ -129,5 +132,75 @@ fn a_log_sharing_no_epoch_with_the_master_is_refused_and_nothing_appended() {
             Some(0),
             "handshaken, never acked"
         );
+    });
+}
+
+#[test]
+fn roles_swap_at_run_time_master_to_slave_and_back() {
+    sim(24, |world| async move {
+        let a = replica(&world, "a", 2, None).await;
+        let b = replica(&world, "b", 3, None).await;
+        prepare_master(&a.store, &a.epochs, 1).await.unwrap();
+        let (master_a, task_a) = start_master(&world, &a, ha_config(1), &[2]).await;
+        let slave_b = start_slave(&world, &b, ha_config(2), 2).await;
+        write(&a, Some(&master_a), 0, 10, "a").await;
+        caught_up(&world, &a, &b, Duration::from_secs(30)).await;
+        // b becomes master in epoch 2, a its slave (a's listener goes with its task).
+        stop(task_a);
+        stop(slave_b);
+        assert_eq!(
+            prepare_master(&b.store, &b.epochs, 2).await.unwrap(),
+            b.store.max_physical_offset()
+        );
+        let (master_b, task_b) = start_master(&world, &b, ha_config(2), &[1]).await;
+        let slave_a = start_slave(&world, &a, ha_config(1), 3).await;
+        write(&b, Some(&master_b), 10, 10, "b").await;
+        caught_up(&world, &b, &a, Duration::from_secs(30)).await;
+        assert_byte_identical(&b.store, &a.store);
+        // And back: a master again in epoch 3.
+        stop(task_b);
+        stop(slave_a);
+        prepare_master(&a.store, &a.epochs, 3).await.unwrap();
+        let (master_a, _task) = start_master(&world, &a, ha_config(1), &[2]).await;
+        let _slave = start_slave(&world, &b, ha_config(2), 2).await;
+        write(&a, Some(&master_a), 20, 10, "a").await;
+        caught_up(&world, &a, &b, Duration::from_secs(30)).await;
+        assert_byte_identical(&a.store, &b.store);
+        assert_eq!(entries(&a), entries(&b));
+        assert_eq!(
+            entries(&a).iter().map(|e| e.0).collect::<Vec<_>>(),
+            vec![1, 2, 3]
+        );
+    });
+}
+
+#[test]
+fn the_epoch_file_survives_restarts_and_falls_back_to_its_backup() {
+    sim(25, |world| async move {
+        let a = replica(&world, "a", 2, None).await;
+        a.epochs.append(1, 0).await.unwrap();
+        a.epochs.append(2, 4096).await.unwrap();
+        let path = Epochs::<rocketsim_sim::SimEnv>::default_path(Path::new("store"));
+        let outcome = world
+            .run_on(a.node, move |env| async move {
+                let reopened = Epochs::open(env.clone(), &path).unwrap();
+                let first = reopened.cache().entries().len();
+                // A damaged main file: the .bak (one entry older) is used.
+                env.write_file_atomic(&path, b"2\n1\n1-0\n2-4096\n")
+                    .await
+                    .unwrap();
+                let fallback = Epochs::open(env.clone(), &path)
+                    .unwrap()
+                    .cache()
+                    .entries()
+                    .len();
+                let bak = rocketsim::controller::epoch_file::backup_path(&path);
+                env.write_file_atomic(&bak, b"garbage").await.unwrap();
+                let both_bad = Epochs::open(env, &path).is_err();
+                (first, fallback, both_bad)
+            })
+            .await
+            .unwrap();
+        assert_eq!(outcome, (2, 1, true));
     });
 }
