@@ -13,6 +13,7 @@ mod support;
 use broker_common::*;
 use ha_common::{add_namesrv, ns_addr, on_ha_sim};
 use parking_lot::Mutex;
+use rocketsim::admin::{Admin, AdminConfig};
 use rocketsim::broker::{Broker, BrokerConfig, BrokerRole, ReplicaRole};
 use rocketsim::controller::{Controller, ControllerConfig};
 use rocketsim::env::Net;
@@ -144,7 +145,10 @@ async fn routed_master(world: &World, node: NodeId) -> Option<String> {
         .expect("client up")
 }
 
-fn no_tweak(_: &mut BrokerConfig) {}
+/// The recommended setting: a send is acknowledged once the whole sync-state set has it.
+fn all_ack(c: &mut BrokerConfig) {
+    c.controller.all_ack_in_sync_state_set = true;
+}
 
 #[test]
 fn the_slave_takes_over_when_the_master_dies_and_the_old_master_follows_it() {
@@ -152,12 +156,12 @@ fn the_slave_takes_over_when_the_master_dies_and_the_old_master_follows_it() {
         add_namesrv(&world);
         add_controller(&world);
         world.sleep(Duration::from_secs(1)).await;
-        let (first, a) = add_broker(&world, 2, 1, no_tweak);
+        let (first, a) = add_broker(&world, 2, 1, all_ack);
         until(&world, "first master", Duration::from_secs(30), || {
             role(&a) == Some(ReplicaRole::Master)
         })
         .await;
-        let (_, b) = add_broker(&world, 3, 2, no_tweak);
+        let (_, b) = add_broker(&world, 3, 2, all_ack);
         until(&world, "second follows", Duration::from_secs(30), || {
             role(&b) == Some(ReplicaRole::Slave)
         })
@@ -189,6 +193,13 @@ fn the_slave_takes_over_when_the_master_dies_and_the_old_master_follows_it() {
             routed_master(&world, cli).await.as_deref(),
             Some("10.0.0.2:10911")
         );
+        until(
+            &world,
+            "the slave joins the sync-state set",
+            Duration::from_secs(30),
+            || broker(&a).sync_state_set().0.len() == 2,
+        )
+        .await;
         let end = broker(&a).store().max_physical_offset();
         assert_eq!(
             broker(&b).store().max_physical_offset(),
@@ -205,22 +216,15 @@ fn the_slave_takes_over_when_the_master_dies_and_the_old_master_follows_it() {
         )
         .await;
         assert!(took <= Duration::from_secs(16), "election took {took:?}");
+        eprintln!("new master {took:?} after the kill");
         let new_master = sim_addr(3, 10911);
-        // The topic came over with the metadata sync (every 10 s) or is auto-created.
+        // The topic came over with the metadata sync (every 10 s) or is auto-created; the
+        // sync-state set is the new master alone, so all-ack needs nobody else.
         let codes = send(&world, cli, new_master, 40, 20).await;
-        assert_eq!(
-            codes
-                .iter()
-                .filter(|c| **c == ResponseCode::SUCCESS)
-                .count()
-                + codes
-                    .iter()
-                    .filter(|c| **c == ResponseCode::SLAVE_NOT_AVAILABLE)
-                    .count(),
-            20,
+        assert!(
+            codes.iter().all(|c| *c == ResponseCode::SUCCESS),
             "{codes:?}"
         );
-        until(&world, "route moves", Duration::from_secs(40), || true).await;
         assert_eq!(
             routed_master(&world, cli).await.as_deref(),
             Some("10.0.0.3:10911")
@@ -248,6 +252,41 @@ fn the_slave_takes_over_when_the_master_dies_and_the_old_master_follows_it() {
         assert!(
             codes.iter().all(|c| *c == ResponseCode::SUCCESS),
             "{codes:?}"
+        );
+
+        // The admin hands the group back to replica 1 once it is in the sync-state set.
+        until(
+            &world,
+            "replica 1 rejoins the set",
+            Duration::from_secs(40),
+            || broker(&b).sync_state_set().0.len() == 2,
+        )
+        .await;
+        let answer = world
+            .run_on(cli, |env| async move {
+                let admin = Admin::new(env, AdminConfig::new(vec![ns_addr()], sim_ip(9)));
+                admin
+                    .elect_master(ctl_addr(), "DefaultCluster", "broker-a", 1)
+                    .await
+            })
+            .await
+            .expect("client up")
+            .expect("the controller elects replica 1");
+        assert_eq!(answer["masterBrokerId"], "1", "{answer:?}");
+        until(&world, "handed back", Duration::from_secs(20), || {
+            role(&a) == Some(ReplicaRole::Master) && role(&b) == Some(ReplicaRole::Slave)
+        })
+        .await;
+        let codes = send(&world, cli, master, 80, 20).await;
+        assert!(
+            codes.iter().all(|c| *c == ResponseCode::SUCCESS),
+            "{codes:?}"
+        );
+        let refused = send(&world, cli, new_master, 100, 1).await;
+        assert_eq!(
+            refused,
+            vec![ResponseCode::SERVICE_NOT_AVAILABLE],
+            "a slave takes no writes"
         );
     });
 }

@@ -75,7 +75,7 @@ pub(crate) struct Replicas<E: Env> {
     state: Arc<State<E>>,
     registrar: Arc<Registrar<E>>,
     client: ControllerClient<E>,
-    /// The HA link and the metadata sync, while a slave.
+    /// The metadata sync, while a slave.
     following: Mutex<Vec<E::Task>>,
 }
 
@@ -159,6 +159,7 @@ impl<E: Env> Replicas<E> {
             } => self.adopt_sync_state_set(sync_state_set, sync_state_set_epoch),
             RoleEvent::MasterLost { master_epoch } => {
                 self.stop_following();
+                self.state.replication.step_down();
                 self.state.set_role(ReplicaView {
                     role: ReplicaRole::Pending,
                     master_epoch,
@@ -172,14 +173,17 @@ impl<E: Env> Replicas<E> {
     async fn become_master(&self, epoch: i32, set: BTreeSet<BrokerId>, set_epoch: i32) {
         self.stop_following();
         let state = &self.state;
-        if let Err(error) = state.replication.begin_epoch(epoch).await {
-            // Without its epoch entry the log's history would be wrong: stay without writes
-            // and let the controller elect again (it sees no heartbeat epoch change).
-            tracing::error!(target: "rocketsim::broker", epoch, %error,
-                "cannot become master: epoch entry not written");
+        if let Err(error) = state.replication.become_master(epoch, set, set_epoch).await {
+            // Without its epoch entry (or its HA port) the group's history would be wrong:
+            // take no writes; the controller elects again once heartbeats show no progress.
+            tracing::error!(target: "rocketsim::broker", epoch, %error, "cannot become master");
+            state.set_role(ReplicaView {
+                role: ReplicaRole::Pending,
+                master_epoch: epoch,
+                master_addr: None,
+            });
             return;
         }
-        self.adopt_sync_state_set(set, set_epoch);
         state.set_role(ReplicaView {
             role: ReplicaRole::Master,
             master_epoch: epoch,
@@ -195,6 +199,7 @@ impl<E: Env> Replicas<E> {
     async fn become_slave(&self, master_id: BrokerId, master_addr: &str, epoch: i32) {
         self.stop_following();
         let state = &self.state;
+        state.replication.step_down();
         let Ok(master) = master_addr.parse::<SocketAddr>() else {
             tracing::warn!(target: "rocketsim::broker", master_addr, "master address unusable");
             return;
@@ -206,7 +211,6 @@ impl<E: Env> Replicas<E> {
         });
         tracing::info!(target: "rocketsim::broker", master_id, %master, epoch, "now a slave");
         self.registrar.set_broker_id(state.config.broker_id);
-        self.registrar.register_all(true).await;
         let registrar = self.registrar.clone();
         // The master's HA address: what the name servers publish for it, else listenPort + 1.
         let resolve: MasterResolver = Arc::new(move || {
@@ -216,19 +220,16 @@ impl<E: Env> Replicas<E> {
                 .and_then(|m| m.ha_server_addr?.parse().ok());
             Some(published.unwrap_or(SocketAddr::new(master.ip(), master.port() + 1)))
         });
-        let env = state.env.clone();
-        let slave = state.replication.slave(env, state.store.clone(), resolve);
+        state.replication.follow(resolve);
         let sync = slave_sync::run(state.clone(), self.registrar.clone());
-        let tasks = vec![slave.start(), state.env.spawn("broker-slave-sync", sync)];
-        *self.following.lock() = tasks;
+        *self.following.lock() = vec![state.env.spawn("broker-slave-sync", sync)];
+        self.registrar.register_all(true).await;
     }
 
     fn adopt_sync_state_set(&self, set: BTreeSet<BrokerId>, set_epoch: i32) {
-        let me = self.state.config.broker_id;
-        tracing::info!(target: "rocketsim::broker", ?set, set_epoch, "sync-state set");
-        self.state
-            .replication
-            .set_sync_state_set(set, set_epoch, me);
+        if self.state.role().role == ReplicaRole::Master {
+            self.state.replication.set_sync_state_set(set, set_epoch);
+        }
     }
 
     /// The master's periodic review: propose a changed set, adopt it once accepted.
@@ -258,6 +259,7 @@ impl<E: Env> Replicas<E> {
     }
 
     fn stop_following(&self) {
+        self.state.replication.stop_following();
         for task in self.following.lock().drain(..) {
             task.abort();
         }

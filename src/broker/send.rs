@@ -57,7 +57,7 @@ pub(crate) async fn send<E: Env>(
         true => state.store.put_batch(&messages).await?,
         false => state.store.put(messages[0].clone()).await?,
     };
-    state.replication.ha.notify_appended();
+    state.replication.notify_appended();
     if messages[0].properties.wait_store_msg_ok() {
         // §5.3: the replicas' verdict replaces the flush's unless they acknowledged.
         let end = result.appended.end_offset;

@@ -27,7 +27,7 @@ use super::{
     admin, clients, housekeeping, offset, pull, query, send, slave_sync, stats, TopicConfigTable,
 };
 use crate::env::{Env, Listener, Task};
-use crate::ha::{Master, MasterResolver, Slave};
+use crate::ha::{Epochs, EpochsError, MasterResolver, Slave};
 use crate::protocol::body::{perm, TopicConfig, TopicFilterType};
 use crate::protocol::RequestCode;
 use crate::remoting::{Client, Dispatcher, Server};
@@ -49,6 +49,8 @@ pub enum StartError {
     ControllerModeWithoutId { broker_id: i64 },
     #[error("controller mode needs controllerAddr")]
     ControllerModeWithoutAddr,
+    #[error("cannot read the epoch history: {0}")]
+    Epochs(#[from] EpochsError),
 }
 
 /// A running broker.
@@ -69,8 +71,18 @@ impl<E: Env> Broker<E> {
         check_ids(&config)?;
         let store = MessageStore::open(env.clone(), config.store_config()).await?;
         let (ha_listener, ha_addr) = bind_ha(&env, &config).await?;
-        let ha = Master::new(env.clone(), store.clone(), config.ha.clone());
-        let state = Arc::new(build_state(env.clone(), config, store, ha, ha_addr)?);
+        let epochs = match config.controller.enabled {
+            true => Some(open_epochs(&env, &config)?),
+            false => None,
+        };
+        let replication = Replication::new(env.clone(), &config, store.clone(), epochs, ha_addr);
+        let state = Arc::new(build_state(
+            env.clone(),
+            config,
+            store,
+            replication,
+            ha_addr,
+        )?);
         let weak: Weak<State<E>> = Arc::downgrade(&state);
         state
             .store
@@ -120,7 +132,12 @@ impl<E: Env> Broker<E> {
 
     /// Slave links connected to this broker's HA port now.
     pub fn slave_links(&self) -> usize {
-        self.state.replication.ha.slave_count()
+        self.state.replication.master().slave_count()
+    }
+
+    /// Controller mode: the sync-state set this broker holds as master, and its epoch.
+    pub fn sync_state_set(&self) -> (std::collections::BTreeSet<i64>, i32) {
+        self.state.replication.master().sync_state_set()
     }
 
     /// The part this broker plays in its group now.
@@ -174,6 +191,13 @@ pub async fn run<E: Env>(
     Ok(())
 }
 
+/// The epoch history (`storePathEpochFile`, else `epochFileCheckpoint` under the store root).
+fn open_epochs<E: Env>(env: &E, config: &BrokerConfig) -> Result<Arc<Epochs<E>>, EpochsError> {
+    let path = (config.ha.epoch_file_path.clone())
+        .unwrap_or_else(|| Epochs::<E>::default_path(&config.store.root));
+    Epochs::open(env.clone(), &path)
+}
+
 fn check_ids(config: &BrokerConfig) -> Result<(), StartError> {
     let broker_id = config.broker_id;
     if config.controller.enabled {
@@ -220,8 +244,13 @@ fn spawn_replication<E: Env>(
     registrar: &Arc<Registrar<E>>,
     listener: E::Listener,
 ) -> Vec<E::Task> {
-    let mut tasks = vec![state.replication.ha.serve(listener)];
-    if state.config.is_slave() && !state.config.controller.enabled {
+    if state.config.controller.enabled {
+        // The HA port is served while master only (bound again on each term).
+        drop(listener);
+        return Vec::new();
+    }
+    let mut tasks = vec![state.replication.serve_classic(listener)];
+    if state.config.is_slave() {
         let r = registrar.clone();
         let resolve: MasterResolver = Arc::new(move || {
             let master = r.master()?;
@@ -240,7 +269,7 @@ fn build_state<E: Env>(
     env: E,
     config: BrokerConfig,
     store: MessageStore<E>,
-    ha: Arc<Master<E>>,
+    replication: Replication<E>,
     ha_addr: SocketAddr,
 ) -> Result<State<E>, StoreError> {
     // The store loaded the metadata files when it opened.
@@ -303,7 +332,7 @@ fn build_state<E: Env>(
         put_rate: Mutex::default(),
         get_rate: Mutex::default(),
         started_ms: now_ms,
-        replication: Replication::new(&config, store.clone(), ha),
+        replication,
         role: Mutex::new(ReplicaView::fixed(initial_role(&config))),
         ha_addr,
         env,

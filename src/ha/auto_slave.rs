@@ -43,6 +43,8 @@ impl<E: Env> Slave<E> {
         let mut buf = BytesMut::with_capacity(AUTO_TRANSFER_HEADER_BYTES + c.transfer_batch_bytes);
         let (remote, remote_max) = self.read_reply(read, &mut buf).await?;
         self.reconcile(epochs, &remote, remote_max).await?;
+        self.in_step
+            .store(true, std::sync::atomic::Ordering::Release);
         tracing::info!(target: "rocketsim::ha", %master, end = self.store.replica_end(),
             epoch = epochs.last_epoch(), master_epoch = remote.last_epoch(), "handshake done");
         let mut core = SlaveLink::new(c, self.env.now());

@@ -12,6 +12,7 @@
 //! announcing more closes the link before its body is read.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use bytes::{Buf, BytesMut};
@@ -35,6 +36,9 @@ pub struct Slave<E: Env> {
     resolve: MasterResolver,
     /// AutoSwitch only: the persisted epoch history.
     pub(super) epochs: Option<Arc<Epochs<E>>>,
+    /// AutoSwitch: a handshake reconciled the log with the master's (it is a prefix of the
+    /// master's log from then on); classic: always.
+    pub(super) in_step: AtomicBool,
 }
 
 impl<E: Env> Slave<E> {
@@ -50,6 +54,7 @@ impl<E: Env> Slave<E> {
             config,
             resolve,
             epochs: None,
+            in_step: AtomicBool::new(true),
         })
     }
 
@@ -67,7 +72,14 @@ impl<E: Env> Slave<E> {
             config,
             resolve,
             epochs: Some(epochs),
+            in_step: AtomicBool::new(false),
         })
+    }
+
+    /// Whether the log is known to be a prefix of the master's (AutoSwitch: after the first
+    /// handshake's reconciliation; until then it may hold a divergent tail).
+    pub fn in_step(&self) -> bool {
+        self.in_step.load(Ordering::Acquire)
     }
 
     /// Starts replicating; abort the task to stop.
