@@ -122,6 +122,11 @@ impl<E: Env> Master<E> {
                 id: hello.broker_id,
             });
         }
+        let epochs = auto.epochs.cache();
+        let max = self.store.max_physical_offset();
+        let reply = encode_reply(max, epochs.last_epoch(), &epochs.encode_wire());
+        write.write_all(&reply).await?;
+        // Registered only once answered: a failed reply leaves no link behind.
         let superseded = self
             .sync
             .lock()
@@ -130,10 +135,6 @@ impl<E: Env> Master<E> {
             tracing::warn!(target: "rocketsim::ha", broker = hello.broker_id, old, new = id,
                 "a newer link of the same broker supersedes the older");
         }
-        let epochs = auto.epochs.cache();
-        let max = self.store.max_physical_offset();
-        let reply = encode_reply(max, epochs.last_epoch(), &epochs.encode_wire());
-        write.write_all(&reply).await?;
         tracing::info!(target: "rocketsim::ha", link = id, broker = hello.broker_id, max,
             epoch = epochs.last_epoch(), "handshake answered");
         Ok(hello)

@@ -229,6 +229,19 @@ mod tests {
     }
 
     #[test]
+    fn an_autoswitch_empty_slave_starts_at_the_masters_first_file_unless_it_asks_for_the_last() {
+        let mut l = link().empty_from_first_file(true);
+        l.on_report(0, ends(1000, 2500), at(1)).unwrap();
+        assert_eq!(
+            l.next_action(at(1), ends(1000, 2500)),
+            MasterAction::Transfer {
+                start: 1000,
+                len_max: 100
+            }
+        );
+    }
+
+    #[test]
     fn a_slave_with_data_continues_from_its_report_then_heartbeats_when_idle() {
         let mut l = link();
         assert_eq!(l.on_report(300, ends(0, 400), at(0)), Ok(300));

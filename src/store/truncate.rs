@@ -11,6 +11,10 @@
 //! its hits back and keeps only records below `max` that carry the key (`query_by_key`), so an
 //! entry of the cut tail is never returned.
 //!
+//! Cost: like recovery, the cut checks (and zeroes where needed) the whole rest of its
+//! segment, not only the dropped bytes — a failed replica append may have left bytes past the
+//! received end, and the cut must leave nothing valid-looking after it.
+//!
 //! Exclusion: while a truncation runs, appends are refused (`NotWritable`), and it holds the
 //! dispatcher's and the flusher's gates, so no record of the tail is dispatched and no sync in
 //! flight sets `flushed` past the cut. On an I/O error the log stays cut in memory but its
@@ -44,6 +48,9 @@ impl<E: Env> MessageStore<E> {
     /// goes into the WARN log line.
     pub async fn truncate_to(&self, keep_until: u64, reason: &str) -> Result<u64, StoreError> {
         let s = &self.shared;
+        if keep_until == s.log.max_offset() && keep_until == s.log.replica_end() {
+            return Ok(0);
+        }
         if s.truncating.swap(true, Ordering::AcqRel) {
             return Err(StoreError::TruncateBusy);
         }
