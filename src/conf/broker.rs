@@ -10,7 +10,8 @@
 //!
 //! Controller mode (§5.8): `enableControllerMode`, `controllerAddr`, `allAckInSyncStateSet`,
 //! `brokerElectionPriority`, `brokerHeartbeatInterval`, `controllerHeartBeatTimeoutMills`,
-//! `syncBrokerMetadataPeriod`, `checkSyncStateSetPeriod`, `haMaxTimeSlaveNotCatchup`; the
+//! `syncBrokerMetadataPeriod`, `checkSyncStateSetPeriod`, `haMaxTimeSlaveNotCatchup`,
+//! `minInSyncReplicas`, `syncFromLastFile`, `asyncLearner`, `storePathEpochFile`; the
 //! role then comes from the controller and `brokerId` (> 0, required) is the replica's id.
 //!
 //! Checks after all keys: a SLAVE needs `brokerId` > 0 (error); a master's `brokerId` is
@@ -261,6 +262,9 @@ pub fn describe_broker(c: &BrokerConfig) -> Vec<(&'static str, String)> {
             c.total_physical_memory_bytes.to_string(),
         ),
         ("enableControllerMode", c.controller.enabled.to_string()),
+        ("minInSyncReplicas", c.ha.min_in_sync_replicas.to_string()),
+        ("syncFromLastFile", c.ha.sync_from_last_file.to_string()),
+        ("asyncLearner", c.ha.async_learner.to_string()),
         (
             "controllerAddr",
             (c.controller.controller_addrs.iter())
@@ -394,6 +398,10 @@ fn apply(
             c.access_message_in_memory_max_ratio_pct = unsigned(value, 0, 100)?;
         }
         "enableControllerMode" => c.controller.enabled = boolean(value)?,
+        "minInSyncReplicas" => c.ha.min_in_sync_replicas = int(value, 1, 64)? as usize,
+        "syncFromLastFile" => c.ha.sync_from_last_file = boolean(value)?,
+        "asyncLearner" => c.ha.async_learner = boolean(value)?,
+        "storePathEpochFile" => c.ha.epoch_file_path = Some(PathBuf::from(text(value)?)),
         "controllerAddr" => c.controller.controller_addrs = some_addresses(value, resolve)?,
         "allAckInSyncStateSet" => c.controller.all_ack_in_sync_state_set = boolean(value)?,
         "brokerElectionPriority" => {
@@ -598,7 +606,7 @@ mod tests {
     #[test]
     fn controller_mode_keys() {
         let loaded = load(
-            "enableControllerMode=true\ncontrollerAddr=10.0.0.5:9878;10.0.0.6:9878\nbrokerId=2\nbrokerRole=SYNC_MASTER\nallAckInSyncStateSet=true\nbrokerElectionPriority=3\ncheckSyncStateSetPeriod=2000\nhaMaxTimeSlaveNotCatchup=9000\ncontrollerHeartBeatTimeoutMills=4000\n",
+            "enableControllerMode=true\ncontrollerAddr=10.0.0.5:9878;10.0.0.6:9878\nbrokerId=2\nbrokerRole=SYNC_MASTER\nallAckInSyncStateSet=true\nbrokerElectionPriority=3\ncheckSyncStateSetPeriod=2000\nhaMaxTimeSlaveNotCatchup=9000\ncontrollerHeartBeatTimeoutMills=4000\nminInSyncReplicas=2\nasyncLearner=true\nstorePathEpochFile=/data/epochs\n",
         )
         .expect("loads");
         assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
@@ -612,6 +620,8 @@ mod tests {
         assert_eq!(c.controller.check_sync_state_set_period, secs(2));
         assert_eq!(c.controller.max_time_slave_not_catchup, secs(9));
         assert_eq!(c.controller.heartbeat_timeout, secs(4));
+        assert_eq!((c.ha.min_in_sync_replicas, c.ha.async_learner), (2, true));
+        assert_eq!(c.ha.epoch_file_path, Some(PathBuf::from("/data/epochs")));
         let error = load("enableControllerMode=true\nbrokerId=0\n").expect_err("id 0");
         assert_eq!((error.line, error.key.as_str()), (2, "brokerId"));
     }
