@@ -103,23 +103,45 @@ fn a_fault_on_a_node_that_does_not_exist_names_file_line_and_key() {
 }
 
 #[test]
-fn slaves_and_the_controller_wait_for_the_replication_issue() {
-    let body = BASE.replace("name = \"broker-a\"\n", "name = \"broker-a\"\nslaves = 1\n");
-    let text = error("slaves", &body);
+fn replication_keys_are_checked_and_name_slaves_and_master_targets() {
+    let group = |extra: &str| {
+        BASE.replace(
+            "name = \"broker-a\"\n",
+            &format!("name = \"broker-a\"\n{extra}"),
+        )
+    };
+    let text = error("sync-alone", &group("role = \"SYNC_MASTER\"\n"));
     assert!(
-        text.contains("line 12: topology.broker_groups[0].slaves"),
+        text.contains("topology.broker_groups[0].role") && text.contains("slaves >= 1"),
         "{text}"
     );
-    assert!(text.contains("replication issue"), "{text}");
-    let body = BASE.replace(
-        "name = \"broker-a\"\n",
-        "name = \"broker-a\"\ncontroller = true\n",
-    );
-    let text = error("controller", &body);
+    let text = error("ctl-alone", &group("controller = true\n"));
     assert!(
         text.contains("topology.broker_groups[0].controller"),
         "{text}"
     );
+    let text = error("read-alone", &group("slave_read = true\n"));
+    assert!(text.contains("slave_read"), "{text}");
+    let text = error("all-ack", &group("slaves = 1\nall_ack = false\n"));
+    assert!(text.contains("all_ack"), "{text}");
+    let text = error("many", &group("slaves = 4\n"));
+    assert!(text.contains("at most 3 slaves"), "{text}");
+    // Slaves are nodes, `master:<group>` a target; an unknown group is an error.
+    let good = format!(
+        "{}\n[[faults]]\nat_s = 1\naction = \"kill\"\nnode = \"broker-a-s1\"\n\n[[faults]]\nat_s = 2\naction = \"power-loss\"\nnode = \"master:broker-a\"\n",
+        group("role = \"SYNC_MASTER\"\nslaves = 1\nslave_read = true\n")
+    );
+    load(&write("good", &good)).expect("slaves and master targets load");
+    let text = error(
+        "no-group",
+        &good.replace("master:broker-a", "master:broker-z"),
+    );
+    assert!(
+        text.contains("no broker group named \"broker-z\""),
+        "{text}"
+    );
+    let text = error("no-slave", &good.replace("broker-a-s1", "broker-a-s2"));
+    assert!(text.contains("broker-a-s2"), "{text}");
 }
 
 #[test]

@@ -88,6 +88,17 @@ pub struct History {
     pub broker_starts: BTreeMap<String, Vec<Duration>>,
     /// Committed consumer offsets read at the brokers, in the order they were read.
     pub offsets: Vec<OffsetObservation>,
+    /// Classic SYNC_MASTER group → its slaves and when they stopped and started.
+    pub sync_slaves: BTreeMap<String, SlaveLog>,
+}
+
+/// The slaves of one classic SYNC_MASTER group and their stops and starts, in order.
+#[derive(Clone, Debug, Default)]
+pub struct SlaveLog {
+    /// The slaves' node names.
+    pub slaves: BTreeSet<String>,
+    /// (time, slave, running again?) for each stop (kill, power loss, pause) and start.
+    pub changes: Vec<(Duration, String, bool)>,
 }
 
 /// One QUERY_CONSUMER_OFFSET answer: `group`'s committed offset of `queue` at time `at`.

@@ -16,11 +16,14 @@
 //! flush mode for all groups; the faults the file can inject).
 
 mod faults;
+mod impostor;
 mod liveness;
 pub mod options;
 pub mod plan;
 pub mod probe;
+mod replicas;
 pub mod swarm;
+pub mod targets;
 pub mod validate;
 
 pub use faults::{FaultAction, FaultStep, Injector};
@@ -36,10 +39,11 @@ use rocketsim::protocol::body::MessageQueue;
 
 use self::probe::ProbedQueue;
 use crate::check::{consumer_offsets_monotonic, Configuration};
+use crate::scenario::messaging::cluster::Cluster;
 use crate::scenario::messaging::stage::Stage;
 use crate::scenario::namesrv_support::ScenarioResult;
 use crate::scenario::Scenario;
-use crate::World;
+use crate::{NodeId, World};
 
 /// How often the probe reads committed offsets, and the convergence test runs.
 const PROBE_PERIOD: Duration = Duration::from_secs(1);
@@ -51,18 +55,12 @@ pub async fn run(world: World, scenario: &Scenario) -> ScenarioResult {
     let config = spec.guarantees.clone();
     let stage = Stage::start(&world, spec, &mut result).await;
     let safety_end = stage.traffic_from + Duration::from_secs(scenario.scenario.safety_s);
-    let brokers = stage
-        .cluster
-        .brokers
-        .iter()
-        .copied()
-        .zip(stage.cluster.broker_names.iter().cloned())
-        .collect();
-    let injector = Arc::new(Mutex::new(Injector::new(
-        &world,
-        brokers,
-        Some(stage.ledger.clone()),
-    )));
+    let impostors = start_impostors(&world, scenario, &stage.cluster, safety_end);
+    let brokers = fault_logged_brokers(&stage.cluster);
+    let resolver = targets::Targets::new(&stage.cluster);
+    let mut injector = Injector::new(&world, brokers, Some(stage.ledger.clone()));
+    injector.log_sync_slaves(sync_slaves(scenario, &stage.cluster));
+    let injector = Arc::new(Mutex::new(injector));
     let targets = probe_targets(&stage);
     let stop_probe = Arc::new(AtomicBool::new(false));
     let admin = world.env(stage.cluster.admin);
@@ -80,13 +78,16 @@ pub async fn run(world: World, scenario: &Scenario) -> ScenarioResult {
     let swarm_kinds = Arc::new(Mutex::new(Vec::new()));
     if let Some(options) = scenario.swarm.clone() {
         let (world, injector, kinds) = (world.clone(), injector.clone(), swarm_kinds.clone());
-        let victims = plan::node_names(scenario);
+        let victims = swarm::victims(&options, &plan::node_names(scenario));
+        let resolver = resolver.clone();
         admin.spawn("workload-swarm", async move {
-            let kept = swarm::run(&world, &options, &injector, &victims, safety_end).await;
+            let kept =
+                swarm::run(&world, &options, &injector, &resolver, &victims, safety_end).await;
             *kinds.lock() = kept;
         });
     }
-    schedule(&world, &scenario.faults, &injector, stage.traffic_from).await;
+    let faults = &scenario.faults;
+    schedule(&world, faults, &injector, &resolver, stage.traffic_from).await;
     if world.now() < safety_end {
         world.sleep(safety_end - world.now()).await;
     }
@@ -95,7 +96,7 @@ pub async fn run(world: World, scenario: &Scenario) -> ScenarioResult {
     injector.lock().heal_all();
     stage.producers.stop(&world).await;
     let bound = Duration::from_secs(scenario.scenario.liveness_s);
-    let converged = converge(&stage, &targets, &config, bound, &mut result).await;
+    let converged = converge(&stage, &targets, &resolver, &config, bound, &mut result).await;
     result.figure("converged_ms", (world.now() - healed_at).as_millis());
     stop_probe.store(true, Ordering::SeqCst);
     if converged {
@@ -103,13 +104,89 @@ pub async fn run(world: World, scenario: &Scenario) -> ScenarioResult {
     }
     stage.judge(&[], &mut result);
     judge_offsets(&stage, &config, &mut result);
+    let history = stage.ledger.lock().oracle.history().clone();
+    replicas::judge(&stage.cluster, &resolver, &config, &history, &mut result).await;
     figures(&stage, &injector.lock(), &swarm_kinds.lock(), &mut result);
+    if let Some(tally) = impostors {
+        let connected = tally.connected.load(Ordering::Relaxed);
+        result.figure("impostor_connections", connected);
+        let closed = tally.closed_by_master.load(Ordering::Relaxed);
+        result.figure("impostor_closed_by_master", closed);
+        if connected > 0 {
+            result.reached("impostor_connected");
+        }
+    }
     stage.finish().await;
     result
 }
 
-/// Applies the schedule's steps at their times (from `from`, the start of the safety phase).
-async fn schedule(world: &World, steps: &[FaultStep], injector: &Mutex<Injector>, from: Duration) {
+/// Adds a `<group>-impostor` node for each group with `ha_impostor` (at 10.0.9.`11+i`) lying
+/// to the master's HA port until `until`; their common tally (`None`: no impostor).
+fn start_impostors(
+    world: &World,
+    scenario: &Scenario,
+    cluster: &Cluster,
+    until: Duration,
+) -> Option<Arc<impostor::ImpostorTally>> {
+    let groups = &scenario.topology.broker_groups;
+    if !groups.iter().any(|g| g.ha_impostor) {
+        return None;
+    }
+    let tally = Arc::new(impostor::ImpostorTally::default());
+    for (i, g) in groups.iter().enumerate().filter(|(_, g)| g.ha_impostor) {
+        let ip = std::net::IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 9, 11 + i as u8));
+        let node = world.add_client_node(&plan::impostor_name(&g.name), ip);
+        let master = cluster.replicas[i][0].addr;
+        let ha_addr = std::net::SocketAddr::new(master.ip(), master.port() + 1);
+        let env = world.env(node);
+        let task = impostor::run(world.clone(), env.clone(), ha_addr, until, tally.clone());
+        env.spawn("workload-impostor", task);
+    }
+    Some(tally)
+}
+
+/// Broker nodes whose stops the oracle logs under their group's name (what explains a loss):
+/// classic masters (a slave's death loses nothing acked: its master has everything), and
+/// every replica of a controller-mode group (any of them may be master when it dies).
+fn fault_logged_brokers(cluster: &Cluster) -> BTreeMap<NodeId, String> {
+    let mut brokers = BTreeMap::new();
+    for (i, replicas) in cluster.replicas.iter().enumerate() {
+        let name = &cluster.broker_names[i];
+        let logged = match cluster.controlled[i] {
+            true => replicas.len(),
+            false => 1,
+        };
+        for replica in &replicas[..logged] {
+            brokers.insert(replica.node, name.clone());
+        }
+    }
+    brokers
+}
+
+/// The slaves of classic SYNC_MASTER groups (node → group), whose stops the oracle logs for
+/// `check::acked_without_replica`.
+fn sync_slaves(scenario: &Scenario, cluster: &Cluster) -> BTreeMap<NodeId, String> {
+    let groups = &scenario.topology.broker_groups;
+    let mut slaves = BTreeMap::new();
+    for (g, replicas) in groups.iter().zip(&cluster.replicas) {
+        if g.role == options::Role::SyncMaster && !g.controller {
+            for slave in &replicas[1..] {
+                slaves.insert(slave.node, g.name.clone());
+            }
+        }
+    }
+    slaves
+}
+
+/// Applies the schedule's steps at their times (from `from`, the start of the safety phase),
+/// resolving `master:<group>` targets when each step is due.
+async fn schedule(
+    world: &World,
+    steps: &[FaultStep],
+    injector: &Mutex<Injector>,
+    resolver: &targets::Targets,
+    from: Duration,
+) {
     let mut steps: Vec<&FaultStep> = steps.iter().collect();
     steps.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
     for step in steps {
@@ -117,7 +194,8 @@ async fn schedule(world: &World, steps: &[FaultStep], injector: &Mutex<Injector>
         if at > world.now() {
             world.sleep(at - world.now()).await;
         }
-        injector.lock().apply(step);
+        let step = resolver.resolve(step).await;
+        injector.lock().apply(&step);
     }
 }
 
@@ -153,6 +231,7 @@ fn probe_targets(stage: &Stage) -> Vec<ProbedQueue> {
 async fn converge(
     stage: &Stage,
     targets: &[ProbedQueue],
+    resolver: &targets::Targets,
     config: &Configuration,
     bound: Duration,
     result: &mut ScenarioResult,
@@ -160,7 +239,7 @@ async fn converge(
     let world = &stage.world;
     let deadline = world.now() + bound;
     loop {
-        let pending = liveness::pending(stage, targets, config).await;
+        let pending = liveness::pending(stage, targets, resolver, config).await;
         if pending.not_converged.is_empty() {
             result.figure("offsets_ahead", pending.offsets_ahead);
             return true;
@@ -176,6 +255,34 @@ async fn converge(
         }
         world.sleep(PROBE_PERIOD).await;
     }
+}
+
+/// Deliveries from a classic replicated group's queues while its master's process was down:
+/// consumers read them from a slave (§5.5).
+fn delivered_while_master_down(stage: &Stage, history: &crate::check::History) -> u64 {
+    let cluster = &stage.cluster;
+    let mut count = 0;
+    for (i, group) in cluster.broker_names.iter().enumerate() {
+        if cluster.replicas[i].len() < 2 || cluster.controlled[i] {
+            continue;
+        }
+        let stops = history.broker_stops.get(group).cloned().unwrap_or_default();
+        let starts = history
+            .broker_starts
+            .get(group)
+            .cloned()
+            .unwrap_or_default();
+        let down = |at: Duration| {
+            let stopped = stops.iter().filter(|&&t| t <= at).max();
+            let started = starts.iter().filter(|&&t| t <= at).max();
+            stopped.is_some_and(|s| started.is_none_or(|r| r < s))
+        };
+        count += history
+            .deliveries()
+            .filter(|d| &d.queue.broker_name == group && down(d.at))
+            .count() as u64;
+    }
+    count
 }
 
 /// The consumer-offsets checker's verdict.
@@ -234,6 +341,13 @@ fn figures(
             (true, true, _) => result.reached("broadcast_delivered"),
             (true, _, true) => result.reached("lite_pull_delivered"),
             _ => {}
+        }
+    }
+    let from_slaves = delivered_while_master_down(stage, ledger.oracle.history());
+    if stage.cluster.replicas.iter().any(|r| r.len() > 1) {
+        result.figure("delivered_while_master_down", from_slaves);
+        if from_slaves > 0 {
+            result.reached("delivered_while_master_down");
         }
     }
     let applied: BTreeMap<_, _> = injector.applied.clone();

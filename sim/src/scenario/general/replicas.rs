@@ -1,0 +1,152 @@
+//! The replicas of each broker group, read white-box through the brokers' stores: which one
+//! is master, whether the slaves caught up (a liveness condition), and whether each slave's
+//! CommitLog is a byte prefix of its master's (`check::replica_prefix`, judged at the end).
+//!
+//! The master of a classic group is its first replica; in controller mode it is the replica
+//! the name servers route as `brokerId` 0 (`targets.rs`).
+
+use std::sync::Arc;
+
+use rocketsim::broker::Broker;
+
+use super::targets::Targets;
+use crate::check::matrix::{Claim, Configuration, FaultKind};
+use crate::check::replica_prefix::{divergence, LogBytes};
+use crate::check::History;
+use crate::scenario::messaging::cluster::Cluster;
+use crate::scenario::namesrv_support::ScenarioResult;
+use crate::SimEnv;
+
+/// A running broker's CommitLog.
+struct StoreLog(Arc<Broker<SimEnv>>);
+
+impl LogBytes for StoreLog {
+    fn min_offset(&self) -> u64 {
+        self.0.store().min_physical_offset()
+    }
+    fn max_offset(&self) -> u64 {
+        self.0.store().max_physical_offset()
+    }
+    fn read(&self, from: u64, len_max: usize) -> Vec<u8> {
+        self.0
+            .store()
+            .read_raw(from, len_max)
+            .map(|b| b.to_vec())
+            .unwrap_or_default()
+    }
+}
+
+/// Per group, the index of its master among `cluster.replicas[group]` (`None`: none routed).
+pub async fn masters(cluster: &Cluster, targets: &Targets) -> Vec<Option<usize>> {
+    let mut masters = Vec::new();
+    for (i, replicas) in cluster.replicas.iter().enumerate() {
+        if !cluster.controlled[i] {
+            masters.push(Some(0));
+            continue;
+        }
+        let name = targets.master_of(&cluster.broker_names[i]).await;
+        masters.push(name.and_then(|n| replicas.iter().position(|r| r.name == n)));
+    }
+    masters
+}
+
+/// Whether a divergence in group `group` is the matrix's reported effect (a classic master
+/// that lost power).
+fn excused(history: &History, config: &Configuration, group: &str) -> bool {
+    let lost_power = history.power_losses.contains_key(group);
+    let claim = config.loss(Some(FaultKind::ReplicaDivergedAfterPowerLoss));
+    lost_power && matches!(claim, Claim::Reported(_))
+}
+
+/// Liveness: every replicated group has a master, every replica runs, and every slave ends
+/// where its master ends (or diverged as the matrix allows).
+pub async fn pending(
+    cluster: &Cluster,
+    targets: &Targets,
+    config: &Configuration,
+    history: &History,
+) -> Vec<String> {
+    let mut pending = Vec::new();
+    let masters = masters(cluster, targets).await;
+    for (i, replicas) in cluster.replicas.iter().enumerate() {
+        if replicas.len() < 2 {
+            continue;
+        }
+        let group = &cluster.broker_names[i];
+        let Some(m) = masters[i] else {
+            pending.push(format!("group {group}: no master routed"));
+            continue;
+        };
+        let Some(master) = replicas[m].broker() else {
+            pending.push(format!(
+                "group {group}: master {} not running",
+                replicas[m].name
+            ));
+            continue;
+        };
+        for (_, slave) in replicas.iter().enumerate().filter(|(k, _)| *k != m) {
+            let Some(broker) = slave.broker() else {
+                pending.push(format!("group {group}: {} not running", slave.name));
+                continue;
+            };
+            let (m_end, s_end) = (
+                master.store().max_physical_offset(),
+                broker.store().max_physical_offset(),
+            );
+            if m_end == s_end {
+                continue;
+            }
+            let diverged = divergence(&StoreLog(master.clone()), &StoreLog(broker)).is_some();
+            if diverged && excused(history, config, group) {
+                continue;
+            }
+            pending.push(format!(
+                "group {group}: {} ends at {s_end}, its master {} at {m_end}",
+                slave.name, replicas[m].name
+            ));
+        }
+    }
+    pending
+}
+
+/// The replica-prefix check, at the end of the run: violations into `result`, figures
+/// `replicas_compared` and (when the matrix reports it) `replicas_diverged`.
+pub async fn judge(
+    cluster: &Cluster,
+    targets: &Targets,
+    config: &Configuration,
+    history: &History,
+    result: &mut ScenarioResult,
+) {
+    let masters = masters(cluster, targets).await;
+    let (mut compared, mut reported) = (0u64, 0u64);
+    for (i, replicas) in cluster.replicas.iter().enumerate() {
+        let group = &cluster.broker_names[i];
+        let master = masters[i].and_then(|m| replicas[m].broker().map(|b| (m, b)));
+        let Some((m, master)) = master else {
+            continue;
+        };
+        for slave in replicas.iter().enumerate().filter(|(k, _)| *k != m) {
+            let Some(broker) = slave.1.broker() else {
+                continue;
+            };
+            compared += 1;
+            let Some(how) = divergence(&StoreLog(master.clone()), &StoreLog(broker)) else {
+                continue;
+            };
+            if excused(history, config, group) {
+                reported += 1;
+                continue;
+            }
+            result.violations_safety.push(format!(
+                "replica not a prefix: group {group}: {} {how} (master {})",
+                slave.1.name, replicas[m].name
+            ));
+        }
+    }
+    result.figure("replicas_compared", compared);
+    let claim = config.loss(Some(FaultKind::ReplicaDivergedAfterPowerLoss));
+    if let (Claim::Reported(figure), true) = (claim, compared > 0) {
+        result.figure(figure, reported);
+    }
+}
