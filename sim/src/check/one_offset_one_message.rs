@@ -58,8 +58,8 @@ pub fn check(history: &History, config: &Configuration) -> (Findings, u64) {
     (findings, reused)
 }
 
-/// Whether the broker of `queue` lost power between `since` and `now` and the loss of `held`
-/// is excused.
+/// Whether the broker of `queue` lost power (or, in controller mode, may have switched
+/// masters) between `since` and `now` and the loss of `held` is excused.
 fn reuse_excused(
     history: &History,
     config: &Configuration,
@@ -74,6 +74,17 @@ fn reuse_excused(
         .sends
         .get(held)
         .map_or(since, |s| s.sent_at.min(since));
+    // After a possible switch in a mode that may lose the replication lag, the new master
+    // hands the lost offsets out again; with all-ack nothing past the confirm offset was
+    // visible, so there is nothing to excuse.
+    if history.switch_possible_between(&queue.broker_name, stored_after, now)
+        && matches!(
+            config.loss(Some(FaultKind::MasterSwitch)),
+            Claim::Reported(_)
+        )
+    {
+        return true;
+    }
     if !history.power_lost_between(&queue.broker_name, stored_after, now) {
         return false;
     }

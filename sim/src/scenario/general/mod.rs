@@ -55,13 +55,22 @@ pub async fn run(world: World, scenario: &Scenario) -> ScenarioResult {
     let config = spec.guarantees.clone();
     let stage = Stage::start(&world, spec, &mut result).await;
     let safety_end = stage.traffic_from + Duration::from_secs(scenario.scenario.safety_s);
+    for (name, _) in stage
+        .cluster
+        .broker_names
+        .iter()
+        .zip(&stage.cluster.controlled)
+        .filter(|c| *c.1)
+    {
+        stage.ledger.lock().oracle.controlled(name);
+    }
     let impostors = start_impostors(&world, scenario, &stage.cluster, safety_end);
     let brokers = fault_logged_brokers(&stage.cluster);
     let resolver = targets::Targets::new(&stage.cluster);
     let mut injector = Injector::new(&world, brokers, Some(stage.ledger.clone()));
     injector.log_sync_slaves(sync_slaves(scenario, &stage.cluster));
     let injector = Arc::new(Mutex::new(injector));
-    let targets = probe_targets(&stage);
+    let (targets, cells) = probe_targets(&stage);
     let stop_probe = Arc::new(AtomicBool::new(false));
     let admin = world.env(stage.cluster.admin);
     admin.spawn(
@@ -75,6 +84,24 @@ pub async fn run(world: World, scenario: &Scenario) -> ScenarioResult {
             stop_probe.clone(),
         ),
     );
+    if stage.cluster.controlled.iter().any(|c| *c) {
+        let groups = stage
+            .cluster
+            .broker_names
+            .iter()
+            .cloned()
+            .zip(stage.cluster.controlled.iter().copied())
+            .collect();
+        let task = track_masters(
+            world.clone(),
+            groups,
+            cells,
+            resolver.clone(),
+            stage.ledger.clone(),
+            stop_probe.clone(),
+        );
+        admin.spawn("workload-master-tracker", task);
+    }
     let swarm_kinds = Arc::new(Mutex::new(Vec::new()));
     if let Some(options) = scenario.swarm.clone() {
         let (world, injector, kinds) = (world.clone(), injector.clone(), swarm_kinds.clone());
@@ -106,6 +133,7 @@ pub async fn run(world: World, scenario: &Scenario) -> ScenarioResult {
     judge_offsets(&stage, &config, &mut result);
     let history = stage.ledger.lock().oracle.history().clone();
     replicas::judge(&stage.cluster, &resolver, &config, &history, &mut result).await;
+    failover_figures(&resolver.master_deaths(), &history, &mut result);
     figures(&stage, &injector.lock(), &swarm_kinds.lock(), &mut result);
     if let Some(tally) = impostors {
         let connected = tally.connected.load(Ordering::Relaxed);
@@ -199,9 +227,15 @@ async fn schedule(
     }
 }
 
-/// Every queue of every clustering group's topic, at its broker group's master.
-fn probe_targets(stage: &Stage) -> Vec<ProbedQueue> {
+/// Every queue of every clustering group's topic, at its broker group's master (one shared
+/// cell per broker group, in group order).
+fn probe_targets(stage: &Stage) -> (Vec<ProbedQueue>, Vec<probe::MasterCell>) {
     let cluster = &stage.cluster;
+    let cells: Vec<probe::MasterCell> = cluster
+        .broker_addrs
+        .iter()
+        .map(|addr| Arc::new(Mutex::new(*addr)))
+        .collect();
     let mut targets = Vec::new();
     for group in stage.groups.iter().filter(|g| !g.broadcast) {
         let queues = cluster
@@ -209,7 +243,7 @@ fn probe_targets(stage: &Stage) -> Vec<ProbedQueue> {
             .iter()
             .find(|(t, _)| *t == group.topic)
             .map_or(0, |t| t.1);
-        for (broker, addr) in cluster.broker_names.iter().zip(&cluster.broker_addrs) {
+        for (broker, cell) in cluster.broker_names.iter().zip(&cells) {
             for queue_id in 0..queues {
                 targets.push(ProbedQueue {
                     group: group.name.clone(),
@@ -218,12 +252,46 @@ fn probe_targets(stage: &Stage) -> Vec<ProbedQueue> {
                         broker_name: broker.clone(),
                         queue_id,
                     },
-                    broker: *addr,
+                    master: cell.clone(),
                 });
             }
         }
     }
-    targets
+    (targets, cells)
+}
+
+/// Controller mode: follows each controlled group's master (as the name servers route it)
+/// every `PROBE_PERIOD`, moving its probe cell and logging each change in the history (a
+/// master switch explains rewound offsets and reused ones where the matrix allows).
+async fn track_masters(
+    world: World,
+    stage_cluster: Vec<(String, bool)>,
+    cells: Vec<probe::MasterCell>,
+    resolver: targets::Targets,
+    ledger: crate::scenario::messaging::traffic::SharedLedger,
+    stop: Arc<AtomicBool>,
+) {
+    while !stop.load(Ordering::SeqCst) {
+        for ((group, controlled), cell) in stage_cluster.iter().zip(&cells) {
+            if !controlled {
+                continue;
+            }
+            let Some(addr) = resolver.master_addr_of(group).await else {
+                continue;
+            };
+            let moved = {
+                let mut current = cell.lock();
+                let moved = *current != addr;
+                *current = addr;
+                moved
+            };
+            if moved {
+                world.record("master.moved", format_args!("{group} {addr}"));
+                ledger.lock().oracle.master_changed(group, world.now());
+            }
+        }
+        world.sleep(PROBE_PERIOD).await;
+    }
 }
 
 /// Waits until `liveness::pending` finds nothing, at most `bound`; a liveness violation per
@@ -283,6 +351,50 @@ fn delivered_while_master_down(stage: &Stage, history: &crate::check::History) -
             .count() as u64;
     }
     count
+}
+
+/// `failover_first_ack_ms`: the longest time, over the masters killed or powered off
+/// through a `master:<group>` target, from the death to the group's next acknowledged send
+/// (on a new master in controller mode; on the returning master in classic mode); deaths
+/// followed by no ack at all in the run are counted (`failover_never_acked`).
+fn failover_figures(
+    deaths: &[(String, Duration)],
+    history: &crate::check::History,
+    result: &mut ScenarioResult,
+) {
+    if deaths.is_empty() {
+        return;
+    }
+    let (waits, never) = failover_waits(deaths, history);
+    if let Some(max) = waits.iter().max() {
+        result.figure("failover_first_ack_ms", max.as_millis());
+        result.reached("failover_acked");
+    }
+    result.figure("failover_never_acked", never);
+}
+
+/// For each death, the wait until the group's next ack; and the deaths never followed by one.
+fn failover_waits(
+    deaths: &[(String, Duration)],
+    history: &crate::check::History,
+) -> (Vec<Duration>, u64) {
+    let mut waits = Vec::new();
+    let mut never = 0;
+    for (group, died) in deaths {
+        let next = history.events.iter().find_map(|e| match e {
+            crate::check::Event::Acked { queue, at, .. }
+                if &queue.broker_name == group && at > died =>
+            {
+                Some(*at)
+            }
+            _ => None,
+        });
+        match next {
+            Some(at) => waits.push(at - *died),
+            None => never += 1,
+        }
+    }
+    (waits, never)
 }
 
 /// The consumer-offsets checker's verdict.

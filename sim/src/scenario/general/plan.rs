@@ -229,6 +229,22 @@ pub fn replication(scenario: &Scenario) -> Replication {
     }
 }
 
+/// Whether the file kills or powers off a `master:<group>` target (the failover figure).
+fn kills_a_master(scenario: &Scenario) -> bool {
+    let dies = |a: FaultAction| matches!(a, FaultAction::Kill | FaultAction::PowerLoss);
+    let scheduled = scenario
+        .faults
+        .iter()
+        .any(|f| dies(f.action) && f.node.starts_with(MASTER_OF));
+    let swarmed = scenario.swarm.as_ref().is_some_and(|s| {
+        s.targets.iter().any(|t| t.starts_with(MASTER_OF))
+            && s.kinds
+                .iter()
+                .any(|k| matches!(k, SwarmKind::Kill | SwarmKind::PowerLoss))
+    });
+    scheduled || swarmed
+}
+
 /// The reached marks a `cluster` scenario declares.
 pub fn declared(scenario: &Scenario) -> Vec<&'static str> {
     let mut probes = vec!["liveness_converged", "consumer_offset_probed"];
@@ -282,6 +298,9 @@ pub fn declared(scenario: &Scenario) -> Vec<&'static str> {
     }
     if scenario.swarm.is_some() {
         probes.push("swarm_fault_injected");
+    }
+    if kills_a_master(scenario) {
+        probes.push("failover_acked");
     }
     if scenario
         .topology

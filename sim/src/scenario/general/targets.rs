@@ -10,11 +10,13 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
+use parking_lot::Mutex;
 use rocketsim::remoting::Client;
 
-use super::faults::FaultStep;
+use super::faults::{FaultAction, FaultStep};
 use super::plan::MASTER_OF;
 use crate::scenario::messaging::cluster::Cluster;
 use crate::scenario::namesrv_support::{ask_route_of, Answer};
@@ -32,6 +34,8 @@ pub struct Targets {
     topic: String,
     /// Group name → (broker address, node name) of each replica.
     groups: BTreeMap<String, Vec<(String, String)>>,
+    /// Masters killed or powered off through a `master:<group>` target: (group, when).
+    deaths: Arc<Mutex<Vec<(String, Duration)>>>,
 }
 
 impl Targets {
@@ -58,7 +62,13 @@ impl Targets {
                 .map(|t| t.0.clone())
                 .unwrap_or_default(),
             groups,
+            deaths: Arc::default(),
         }
+    }
+
+    /// The masters killed or powered off through a `master:<group>` target, in order.
+    pub fn master_deaths(&self) -> Vec<(String, Duration)> {
+        self.deaths.lock().clone()
     }
 
     /// The node name of `group`'s current master, as the name servers route it.
@@ -82,10 +92,25 @@ impl Targets {
         None
     }
 
+    /// The broker address of `group`'s current master, as the name servers route it.
+    pub async fn master_addr_of(&self, group: &str) -> Option<SocketAddr> {
+        let node = self.master_of(group).await?;
+        let replicas = self.groups.get(group)?;
+        let (addr, _) = replicas.iter().find(|(_, name)| *name == node)?;
+        addr.parse().ok()
+    }
+
     /// `step` with each `master:<group>` replaced by that master's node name.
     pub async fn resolve(&self, step: &FaultStep) -> FaultStep {
         let mut step = step.clone();
+        let group = step.node.strip_prefix(MASTER_OF).map(str::to_string);
         step.node = self.resolve_name(&step.node).await;
+        let dies = matches!(step.action, FaultAction::Kill | FaultAction::PowerLoss);
+        if let (Some(group), true) = (group, dies) {
+            if !step.node.starts_with(MASTER_OF) {
+                self.deaths.lock().push((group, self.world.now()));
+            }
+        }
         if let Some(from) = step.from.take() {
             step.from = Some(self.resolve_name(&from).await);
         }

@@ -86,6 +86,17 @@ impl Oracle {
         times.or_default().push(at);
     }
 
+    /// `group` runs in controller mode (its replicas' stops may switch the master).
+    pub fn controlled(&mut self, group: &str) {
+        self.history.controlled.insert(group.to_string());
+    }
+
+    /// `group`'s routed master moved to another replica at `at` (controller mode).
+    pub fn master_changed(&mut self, group: &str, at: Duration) {
+        let times = self.history.master_changes.entry(group.to_string());
+        times.or_default().push(at);
+    }
+
     /// `group` is a classic SYNC_MASTER with these slaves (node names).
     pub fn sync_master_slaves(&mut self, group: &str, slaves: &[String]) {
         let log = self
