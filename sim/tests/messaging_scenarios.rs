@@ -186,7 +186,9 @@ fn partition_swarm_converges_after_healing() {
 
 #[test]
 fn slave_read_failover_master_dies_consumers_read_the_slave_nothing_acked_lost() {
-    let scenario = scenario("slave-read-failover.toml");
+    // In `pending/` (some seeds find consumer offsets rewound at the returned master, see
+    // scenarios/README.md); these seeds pass.
+    let scenario = scenario("pending/slave-read-failover.toml");
     let (results, wall) = sweep(seeds(10), |seed| one(seed, &scenario));
     assert_clean("slave-read-failover", &results);
     totals("slave-read-failover", &results, wall);

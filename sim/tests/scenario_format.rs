@@ -201,10 +201,10 @@ fn the_binary_exits_64_on_a_bad_file() {
 
 #[test]
 fn every_shipped_scenario_loads() {
-    // `controller/` holds the controller-mode scenarios waiting for the broker's wiring (CI
-    // sweeps `scenarios/*.toml` only); they must load all the same.
+    // `pending/` holds scenarios waiting on work in `src/` (CI sweeps `scenarios/*.toml`
+    // only); they must load all the same.
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
-    for dir in [root.clone(), root.join("controller")] {
+    for dir in [root.clone(), root.join("pending")] {
         for entry in std::fs::read_dir(dir).expect("scenarios/") {
             let path = entry.expect("entry").path();
             if path.extension().is_some_and(|e| e == "toml") {

@@ -102,12 +102,16 @@ pub async fn run(
 ) {
     while !stop.load(Ordering::SeqCst) {
         for target in &targets {
+            // Stamped when asked: the answer is the state at some moment after this, so a
+            // broker stop right after the broker answered still falls after the stamp (and
+            // explains what the next answer says).
+            let asked_at = world.now();
             if let Ok(Some(offset)) = committed(&client, target).await {
                 let observation = OffsetObservation {
                     group: target.group.clone(),
                     queue: target.queue.clone(),
                     offset,
-                    at: world.now(),
+                    at: asked_at,
                 };
                 ledger.lock().oracle.offset_observed(observation);
             }
