@@ -330,7 +330,7 @@ mod tests {
         );
         assert_eq!(row.percentiles("max_e2e_ms"), Some((7, 30)));
         assert_eq!(row.percentiles("nothing_ms"), None);
-        let text = table(&[row.clone()], |_, s| format!("repro {s}"));
+        let text = table(std::slice::from_ref(&row), |_, s| format!("repro {s}"));
         assert!(text.contains("max_e2e_ms≤30(p50=7,p99=30)"), "{text}");
         // 300 virtual seconds in 1.5 core seconds; 3 seeds in 1.5 s → 7,200 per hour.
         assert_eq!(row.speedup_per_core(), 200.0);
