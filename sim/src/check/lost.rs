@@ -74,7 +74,7 @@ pub fn check(
 }
 
 /// The fault that befell `broker` after it acked `send`, if any.
-fn explain(
+pub fn explain(
     history: &History,
     broker: &str,
     send: &SendRecord,

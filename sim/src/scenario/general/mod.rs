@@ -133,6 +133,7 @@ pub async fn run(world: World, scenario: &Scenario) -> ScenarioResult {
     judge_offsets(&stage, &config, &mut result);
     let history = stage.ledger.lock().oracle.history().clone();
     replicas::judge(&stage.cluster, &resolver, &config, &history, &mut result).await;
+    replicas::judge_final_log(&stage.cluster, &resolver, &config, &history, &mut result).await;
     failover_figures(&resolver.master_deaths(), &history, &mut result);
     figures(&stage, &injector.lock(), &swarm_kinds.lock(), &mut result);
     if let Some(tally) = impostors {

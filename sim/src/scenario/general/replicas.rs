@@ -8,8 +8,10 @@
 use std::sync::Arc;
 
 use rocketsim::broker::Broker;
+use rocketsim::protocol::body::MessageQueue;
 
 use super::targets::Targets;
+use crate::check::acked_in_final_log::{self, Slot};
 use crate::check::matrix::{Claim, Configuration, FaultKind};
 use crate::check::replica_prefix::{divergence, LogBytes};
 use crate::check::History;
@@ -148,5 +150,70 @@ pub async fn judge(
     let claim = config.loss(Some(FaultKind::ReplicaDivergedAfterPowerLoss));
     if let (Claim::Reported(figure), true) = (claim, compared > 0) {
         result.figure(figure, reported);
+    }
+}
+
+/// What `broker`'s log holds at (queue, offset).
+fn slot_of(broker: &Broker<SimEnv>, queue: &MessageQueue, offset: i64) -> Slot {
+    let Ok(offset) = u64::try_from(offset) else {
+        return Slot::Unknown;
+    };
+    let store = broker.store();
+    let read = store.read_queue(&queue.topic, queue.queue_id, offset, 1, 1, None);
+    let Ok(read) = read else {
+        return Slot::Unknown;
+    };
+    let Some((at, entry)) = read.entries.first() else {
+        return Slot::Empty;
+    };
+    if *at != offset {
+        return Slot::Empty;
+    }
+    match store.read_record(entry.physical_offset) {
+        Ok((_, record)) => Slot::Message(record.properties.uniq_key().map(str::to_string)),
+        Err(_) => Slot::Unknown,
+    }
+}
+
+/// The final-log check over the replicated groups (`check::acked_in_final_log`): violations
+/// into `result`, figures `final_log_checked` and `final_log_unknown`.
+pub async fn judge_final_log(
+    cluster: &Cluster,
+    targets: &Targets,
+    config: &Configuration,
+    history: &History,
+    result: &mut ScenarioResult,
+) {
+    let masters = masters(cluster, targets).await;
+    let mut groups = Vec::new();
+    let mut finals = std::collections::BTreeMap::new();
+    for (i, replicas) in cluster.replicas.iter().enumerate() {
+        if replicas.len() < 2 {
+            continue;
+        }
+        let name = cluster.broker_names[i].as_str();
+        groups.push(name);
+        if let Some(master) = masters[i].and_then(|m| replicas[m].broker()) {
+            finals.insert(name.to_string(), master);
+        }
+    }
+    if groups.is_empty() {
+        return;
+    }
+    let lookup = |queue: &MessageQueue, offset: i64| match finals.get(&queue.broker_name) {
+        Some(broker) => slot_of(broker, queue, offset),
+        None => Slot::Unknown,
+    };
+    let found = acked_in_final_log::check(history, config, &groups, &lookup);
+    result.figure("final_log_checked", found.checked);
+    result.figure("final_log_unknown", found.unknown);
+    result
+        .violations_safety
+        .extend(found.findings.kept.iter().cloned());
+    let more = found.findings.total - found.findings.kept.len() as u64;
+    if more > 0 {
+        result.violations_safety.push(format!(
+            "… and {more} more acked messages missing from final logs"
+        ));
     }
 }
