@@ -213,3 +213,39 @@ fn every_shipped_scenario_loads() {
         }
     }
 }
+
+#[test]
+fn the_replication_scenarios_are_judged_by_their_matrix_rows() {
+    use rocketsim_sim::check::matrix::Replication;
+    use rocketsim_sim::check::{Claim, FaultKind};
+    use rocketsim_sim::scenario::general::plan;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let config = |file: &str| plan::guarantees(&load(&root.join(file)).expect("loads"));
+    let impostor = config("ha-port-impostor.toml");
+    assert_eq!(impostor.replication, Replication::ClassicSyncMaster);
+    assert_eq!(
+        impostor.loss(Some(FaultKind::PowerLoss)),
+        Claim::Violation,
+        "SYNC_FLUSH"
+    );
+    let switch = config("pending/master-slave-switch.toml");
+    assert_eq!(switch.replication, Replication::SyncMaster);
+    assert!(switch.faults.contains(&FaultKind::MasterSwitch));
+    assert_eq!(switch.loss(Some(FaultKind::MasterSwitch)), Claim::Violation);
+    let lag = config("pending/async-master-switch.toml");
+    assert_eq!(lag.replication, Replication::AsyncMaster);
+    assert_eq!(
+        lag.loss(Some(FaultKind::MasterSwitch)),
+        Claim::Reported("lost_replication_lag")
+    );
+    assert!(lag.reported_figures().contains(&"lost_replication_lag"));
+    let partitioned = config("pending/partitioned-master.toml");
+    assert_eq!(partitioned.replication, Replication::SyncMaster);
+    // The node names faults may use: slaves, the controller, the impostor.
+    let names = plan::node_names(&load(&root.join("pending/partitioned-master.toml")).unwrap());
+    for name in ["broker-a", "broker-a-s1", "broker-a-s2", "controller"] {
+        assert!(names.iter().any(|n| n == name), "{name} in {names:?}");
+    }
+    let names = plan::node_names(&load(&root.join("ha-port-impostor.toml")).unwrap());
+    assert!(names.iter().any(|n| n == "broker-a-impostor"), "{names:?}");
+}

@@ -1,7 +1,7 @@
 //! The `cluster` workload: a cluster, a workload and faults described entirely by the file.
 //!
-//! * `[topology]`: name servers and broker groups (flush, role, segment size; slaves and the
-//!   controller with the replication issue), client nodes;
+//! * `[topology]`: name servers and broker groups (flush, role, segment size; classic slaves,
+//!   slave reads, controller mode, an HA-port impostor), client nodes;
 //! * `[[topics]]`, `[[producers]]` (send mode, rate, sizes, keys, tags), `[[consumer_groups]]`
 //!   (push / lite-pull, clustering / broadcast, concurrent / orderly, allocation, injected
 //!   consume failures);
@@ -13,7 +13,9 @@
 //! (restart, resume, unclog, restore clocks, disks and the network), stop the producers, and
 //! require convergence within `liveness_s` (`liveness.rs`). Every checker of `sim/src/check/`
 //! judges the history at the end, against the guarantee matrix of the configuration (one
-//! flush mode for all groups; the faults the file can inject).
+//! flush mode for all groups, one replication mode for the groups with slaves; the faults the
+//! file can inject), and the replicas' logs are compared (`replicas.rs`). Fault targets may
+//! name `master:<group>`, resolved when the fault fires (`targets.rs`).
 
 mod faults;
 mod impostor;

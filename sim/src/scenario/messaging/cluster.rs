@@ -461,3 +461,55 @@ impl Cluster {
         count
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(controller: Option<ControllerSpec>) -> BrokerGroupSpec {
+        BrokerGroupSpec {
+            name: "broker-a".into(),
+            role: BrokerRole::SyncMaster,
+            store: StoreSpec::default(),
+            slaves: 2,
+            slave_read: true,
+            controller,
+        }
+    }
+
+    #[test]
+    fn classic_replicas_are_a_master_and_numbered_slaves() {
+        let g = group(None);
+        let configs: Vec<BrokerConfig> = (0..=2)
+            .map(|k| replica_config(&g, k, replica_ip(0, k), Vec::new()))
+            .collect();
+        let ids: Vec<i64> = configs.iter().map(|c| c.broker_id).collect();
+        assert_eq!(ids, [0, 1, 2]);
+        let roles: Vec<BrokerRole> = configs.iter().map(|c| c.broker_role).collect();
+        assert_eq!(
+            roles,
+            [BrokerRole::SyncMaster, BrokerRole::Slave, BrokerRole::Slave]
+        );
+        assert!(configs
+            .iter()
+            .all(|c| c.slave_read_enable && !c.controller.enabled));
+        assert_eq!(replica_name("broker-a", 2), "broker-a-s2");
+        assert_eq!(replica_ip(1, 2).to_string(), "10.0.2.12");
+    }
+
+    #[test]
+    fn controller_replicas_get_ids_from_one_and_the_controller_address() {
+        let g = group(Some(ControllerSpec { all_ack: false }));
+        let configs: Vec<BrokerConfig> = (0..=2)
+            .map(|k| replica_config(&g, k, replica_ip(0, k), Vec::new()))
+            .collect();
+        let ids: Vec<i64> = configs.iter().map(|c| c.broker_id).collect();
+        assert_eq!(ids, [1, 2, 3]);
+        for c in &configs {
+            assert!(c.controller.enabled);
+            assert_eq!(c.controller.controller_addrs, [controller_addr()]);
+            assert!(!c.controller.all_ack_in_sync_state_set);
+        }
+        assert_eq!(configs[0].broker_role, BrokerRole::SyncMaster);
+    }
+}
