@@ -19,6 +19,7 @@
 
 mod client;
 mod cluster;
+mod controller;
 mod error;
 mod group;
 mod message;

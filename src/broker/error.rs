@@ -68,6 +68,10 @@ pub enum BrokerError {
     /// Java's remark for a put the store refuses as SERVICE_NOT_AVAILABLE (4.9).
     #[error("service not available now. It may be caused by one of the following reasons: the broker's disk is full, messages are put to the slave, message store has been shut down, etc.")]
     PutToSlave,
+    /// Controller mode: this replica's log may still hold a tail its new master does not
+    /// have (not yet compared), so it serves no reads until it is master or has handshaken.
+    #[error("the broker is not serving reads now: {why}")]
+    ReplicaNotReady { why: &'static str },
     #[error("parse the consumer's subscription[{expression}] failed")]
     SubscriptionParse { expression: String },
     #[error("the consumer's group info not exist: group {group}")]
@@ -102,7 +106,7 @@ impl BrokerError {
             }
             E::Put(error) => error.response_code(),
             E::PutToSlave => ResponseCode::SERVICE_NOT_AVAILABLE,
-            E::Busy(_) => ResponseCode::SYSTEM_BUSY,
+            E::Busy(_) | E::ReplicaNotReady { .. } => ResponseCode::SYSTEM_BUSY,
             E::SubscriptionParse { .. } => ResponseCode::SUBSCRIPTION_PARSE_FAILED,
             E::SubscriptionGroupUnknown { .. } | E::SubscriptionNotExist { .. } => {
                 ResponseCode::SUBSCRIPTION_NOT_EXIST

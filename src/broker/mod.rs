@@ -39,6 +39,8 @@ mod pull;
 mod query;
 mod rates;
 mod registration;
+mod replicas;
+mod replication;
 mod send;
 mod send_queue;
 mod server;
@@ -58,8 +60,10 @@ pub use lock_table::LockTable;
 pub use long_poll::PullHolds;
 pub use registration::{
     parse_namesrv_addrs, BrokerIdentity, MasterInfo, NamesrvAnswer, Outcome, RegisterError,
-    Registrar, RegistrationConfig,
+    Registrar, RegistrationConfig, UNREGISTERED,
 };
+pub use replicas::{ReplicaRole, ReplicaView};
+pub use replication::EpochError;
 pub use server::{run, Broker, StartError};
 pub use topic_config_table::TopicConfigTable;
 pub use topic_name::{TopicNameError, TBW102, TOPIC_BYTES_MAX};

@@ -57,7 +57,7 @@ pub(crate) async fn pull<E: Env>(
     let header: PullMessageHeader = request.header()?;
     let flags = PullSysFlag::from_wire(header.sys_flag);
     let tags = check(&state, &header, flags)?;
-    if flags.has_commit_offset() && state.config.is_master() {
+    if flags.has_commit_offset() && state.takes_writes() {
         let h = &header;
         let offset = h.commit_offset;
         // Forward only: unlike Java, a stale piggy-backed offset handled after an explicit
@@ -117,6 +117,9 @@ fn check<E: Env>(
     if !state.broker_readable() {
         let broker = state.config.broker_addr().to_string();
         return Err(Denied::BrokerNotReadable { broker }.into());
+    }
+    if let Some(why) = state.reads_withheld() {
+        return Err(BrokerError::ReplicaNotReady { why });
     }
     let topic = (state.topics.get(&header.topic)).ok_or_else(|| BrokerError::TopicNotExist {
         topic: header.topic.clone(),

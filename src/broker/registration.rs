@@ -16,6 +16,7 @@
 use std::future::Future;
 use std::net::{AddrParseError, SocketAddr};
 use std::pin::pin;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -149,7 +150,14 @@ pub struct Registrar<E: Env> {
     config: RegistrationConfig,
     topics: Arc<TopicConfigTable>,
     master: Mutex<Option<MasterInfo>>,
+    /// The id registered under, when it can change at run time (controller mode: 0 while
+    /// master, the controller's id while slave); `UNREGISTERED` = not registering at all.
+    broker_id: AtomicI64,
 }
+
+/// `Registrar::set_broker_id` value for "do not register" (a controller-mode broker whose
+/// role is not known yet).
+pub const UNREGISTERED: i64 = i64::MIN;
 
 impl<E: Env> Registrar<E> {
     pub fn new(
@@ -162,11 +170,26 @@ impl<E: Env> Registrar<E> {
         Registrar {
             env,
             client,
-            identity,
             config,
+            broker_id: AtomicI64::new(identity.broker_id),
+            identity,
             topics,
             master: Mutex::new(None),
         }
+    }
+
+    /// The id registered under from the next round on (`UNREGISTERED`: skip rounds).
+    pub fn set_broker_id(&self, broker_id: i64) {
+        self.broker_id.store(broker_id, Ordering::Release);
+    }
+
+    /// The identity as registered now (its `broker_id` may have changed since start).
+    fn identity(&self) -> Option<BrokerIdentity> {
+        let broker_id = self.broker_id.load(Ordering::Acquire);
+        (broker_id != UNREGISTERED).then(|| BrokerIdentity {
+            broker_id,
+            ..self.identity.clone()
+        })
     }
 
     /// The master a name server last told us about (slaves only).
@@ -193,6 +216,10 @@ impl<E: Env> Registrar<E> {
 
     /// One round with every name server.
     pub async fn register_all(&self, force: bool) -> Vec<NamesrvAnswer> {
+        let Some(identity) = self.identity() else {
+            return Vec::new();
+        };
+        let identity = &identity;
         let snapshot = self.topics.snapshot();
         let body = RegisterBrokerBody {
             filter_server_list: Vec::new(),
@@ -207,7 +234,9 @@ impl<E: Env> Registrar<E> {
             let body = body.clone();
             let version = version.clone();
             async move {
-                let outcome = self.round_with(namesrv, force, body, version).await;
+                let outcome = self
+                    .round_with(identity, namesrv, force, body, version)
+                    .await;
                 NamesrvAnswer { namesrv, outcome }
             }
         });
@@ -226,13 +255,14 @@ impl<E: Env> Registrar<E> {
 
     async fn round_with(
         &self,
+        id: &BrokerIdentity,
         namesrv: SocketAddr,
         force: bool,
         body: Bytes,
         version: Bytes,
     ) -> Outcome {
         if !force {
-            match self.query_version(namesrv, version).await {
+            match self.query_version(id, namesrv, version).await {
                 Ok(false) => return Outcome::Unchanged,
                 Ok(true) => {}
                 Err(error) => tracing::debug!(
@@ -241,7 +271,7 @@ impl<E: Env> Registrar<E> {
                 ),
             }
         }
-        match self.register_one(namesrv, body).await {
+        match self.register_one(id, namesrv, body).await {
             Ok(outcome) => outcome,
             Err(error) => Outcome::Failed(error),
         }
@@ -290,10 +320,10 @@ impl<E: Env> Registrar<E> {
     /// Whether `namesrv` holds a different version than ours.
     async fn query_version(
         &self,
+        id: &BrokerIdentity,
         namesrv: SocketAddr,
         version: Bytes,
     ) -> Result<bool, RegisterError> {
-        let id = &self.identity;
         let header = QueryDataVersionHeader {
             broker_name: id.broker_name.clone(),
             broker_addr: id.broker_addr.clone(),
@@ -310,10 +340,10 @@ impl<E: Env> Registrar<E> {
 
     async fn register_one(
         &self,
+        id: &BrokerIdentity,
         namesrv: SocketAddr,
         body: Bytes,
     ) -> Result<Outcome, RegisterError> {
-        let id = &self.identity;
         let header = RegisterBrokerHeader {
             broker_name: id.broker_name.clone(),
             broker_addr: id.broker_addr.clone(),
@@ -347,7 +377,9 @@ impl<E: Env> Registrar<E> {
     /// Tells every name server we are leaving (clean shutdown). Failures are logged only:
     /// a name server we cannot reach will expire us.
     pub async fn unregister_all(&self) -> Vec<(SocketAddr, Result<(), RegisterError>)> {
-        let id = &self.identity;
+        let Some(id) = self.identity() else {
+            return Vec::new();
+        };
         let header = UnregisterBrokerHeader {
             broker_name: id.broker_name.clone(),
             broker_addr: id.broker_addr.clone(),

@@ -13,7 +13,6 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::config::BrokerRole;
 use super::error::{BrokerError, Denied};
 use super::state::State;
 use super::topic_name::{self, TBW102};
@@ -36,7 +35,7 @@ pub(crate) async fn send<E: Env>(
     let code = request.request_code().unwrap_or(RequestCode::SEND_MESSAGE);
     let header = SendMessageHeader::read_for(code, &request.ext_fields)?;
     topic_name::validate_for_send(&header.topic)?;
-    if state.config.is_slave() {
+    if !state.takes_writes() {
         // Java refuses in the store (`putMessage` on a SLAVE); refusing before the topic
         // checks keeps a slave from auto-creating topics its master does not have.
         return Err(BrokerError::PutToSlave);
@@ -58,11 +57,11 @@ pub(crate) async fn send<E: Env>(
         true => state.store.put_batch(&messages).await?,
         false => state.store.put(messages[0].clone()).await?,
     };
-    state.ha.notify_appended();
-    let wait = messages[0].properties.wait_store_msg_ok();
-    if state.config.broker_role == BrokerRole::SyncMaster && wait {
-        // §5.3: the slave's verdict replaces the flush's unless the slave acknowledged.
-        let replicated = state.ha.wait_for_slaves(result.appended.end_offset).await;
+    state.replication.ha.notify_appended();
+    if messages[0].properties.wait_store_msg_ok() {
+        // §5.3: the replicas' verdict replaces the flush's unless they acknowledged.
+        let end = result.appended.end_offset;
+        let replicated = state.replication.wait_for_replicas(end).await;
         if replicated != PutStatus::Ok {
             result.status = replicated;
         }

@@ -18,6 +18,8 @@ use super::consumer_offsets::ConsumerOffsetTable;
 use super::lock_table::LockTable;
 use super::long_poll::PullHolds;
 use super::registration::{BrokerIdentity, Registrar};
+use super::replicas::{ReplicaRole, ReplicaView, Replicas};
+use super::replication::Replication;
 use super::send_queue::SendQueue;
 use super::state::State;
 use super::topic_name::TBW102;
@@ -43,6 +45,10 @@ pub enum StartError {
     HaListen { port: u16, source: io::Error },
     #[error("a SLAVE needs a brokerId greater than 0 (it has {broker_id})")]
     SlaveWithoutId { broker_id: i64 },
+    #[error("controller mode needs a fixed brokerId greater than 0 (it has {broker_id})")]
+    ControllerModeWithoutId { broker_id: i64 },
+    #[error("controller mode needs controllerAddr")]
+    ControllerModeWithoutAddr,
 }
 
 /// A running broker.
@@ -50,6 +56,7 @@ pub struct Broker<E: Env> {
     state: Arc<State<E>>,
     server: Arc<Server>,
     registrar: Arc<Registrar<E>>,
+    replicas: Option<Arc<Replicas<E>>>,
     tasks: Vec<E::Task>,
 }
 
@@ -59,10 +66,7 @@ impl<E: Env> Broker<E> {
         listener: E::Listener,
         config: BrokerConfig,
     ) -> Result<Self, StartError> {
-        if config.is_slave() && config.broker_id <= 0 {
-            let broker_id = config.broker_id;
-            return Err(StartError::SlaveWithoutId { broker_id });
-        }
+        check_ids(&config)?;
         let store = MessageStore::open(env.clone(), config.store_config()).await?;
         let (ha_listener, ha_addr) = bind_ha(&env, &config).await?;
         let ha = Master::new(env.clone(), store.clone(), config.ha.clone());
@@ -81,13 +85,22 @@ impl<E: Env> Broker<E> {
         let server = Arc::new(server);
         let _ = state.server.set(server.clone());
         let registrar = Arc::new(registrar(&state));
-        let mut tasks = spawn_tasks(&state, &registrar);
-        tasks.extend(spawn_replication(&state, &registrar, ha_listener));
+        let mut tasks = spawn_replication(&state, &registrar, ha_listener);
+        let replicas = match state.config.controller.enabled {
+            true => {
+                let (replicas, more) = Replicas::start(&state, &registrar);
+                tasks.extend(more);
+                Some(replicas)
+            }
+            false => None,
+        };
+        tasks.extend(spawn_tasks(&state, &registrar));
         tracing::info!(target: "rocketsim::broker", addr = %server.local_addr(), "broker started");
         Ok(Broker {
             state,
             server,
             registrar,
+            replicas,
             tasks,
         })
     }
@@ -107,7 +120,12 @@ impl<E: Env> Broker<E> {
 
     /// Slave links connected to this broker's HA port now.
     pub fn slave_links(&self) -> usize {
-        self.state.ha.slave_count()
+        self.state.replication.ha.slave_count()
+    }
+
+    /// The part this broker plays in its group now.
+    pub fn role(&self) -> ReplicaView {
+        self.state.role()
     }
 
     pub fn topics(&self) -> &TopicConfigTable {
@@ -125,6 +143,9 @@ impl<E: Env> Broker<E> {
     pub async fn shutdown(self) -> Result<(), StoreError> {
         for task in &self.tasks {
             task.abort();
+        }
+        if let Some(replicas) = &self.replicas {
+            replicas.shutdown();
         }
         self.server.shutdown();
         self.registrar.unregister_all().await;
@@ -150,6 +171,21 @@ pub async fn run<E: Env>(
     let broker = Broker::start(env, listener, config).await?;
     shutdown.await;
     broker.shutdown().await?;
+    Ok(())
+}
+
+fn check_ids(config: &BrokerConfig) -> Result<(), StartError> {
+    let broker_id = config.broker_id;
+    if config.controller.enabled {
+        if broker_id <= 0 {
+            return Err(StartError::ControllerModeWithoutId { broker_id });
+        }
+        if config.controller.controller_addrs.is_empty() {
+            return Err(StartError::ControllerModeWithoutAddr);
+        }
+    } else if config.is_slave() && broker_id <= 0 {
+        return Err(StartError::SlaveWithoutId { broker_id });
+    }
     Ok(())
 }
 
@@ -184,8 +220,8 @@ fn spawn_replication<E: Env>(
     registrar: &Arc<Registrar<E>>,
     listener: E::Listener,
 ) -> Vec<E::Task> {
-    let mut tasks = vec![state.ha.serve(listener)];
-    if state.config.is_slave() {
+    let mut tasks = vec![state.replication.ha.serve(listener)];
+    if state.config.is_slave() && !state.config.controller.enabled {
         let r = registrar.clone();
         let resolve: MasterResolver = Arc::new(move || {
             let master = r.master()?;
@@ -267,13 +303,22 @@ fn build_state<E: Env>(
         put_rate: Mutex::default(),
         get_rate: Mutex::default(),
         started_ms: now_ms,
-        ha,
+        replication: Replication::new(&config, store.clone(), ha),
+        role: Mutex::new(ReplicaView::fixed(initial_role(&config))),
         ha_addr,
         env,
         config,
         store,
         topics,
     })
+}
+
+fn initial_role(config: &BrokerConfig) -> ReplicaRole {
+    match (config.controller.enabled, config.is_slave()) {
+        (true, _) => ReplicaRole::Pending,
+        (false, true) => ReplicaRole::Slave,
+        (false, false) => ReplicaRole::Master,
+    }
 }
 
 fn registrar<E: Env>(state: &Arc<State<E>>) -> Registrar<E> {

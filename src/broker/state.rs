@@ -14,10 +14,11 @@ use super::consumer_offsets::ConsumerOffsetTable;
 use super::lock_table::LockTable;
 use super::long_poll::PullHolds;
 use super::rates::Rate;
+use super::replicas::{ReplicaRole, ReplicaView};
+use super::replication::Replication;
 use super::send_queue::SendQueue;
 use super::TopicConfigTable;
 use crate::env::Env;
-use crate::ha::Master;
 use crate::protocol::body::perm;
 use crate::protocol::header::ConsumerGroupHeader;
 use crate::protocol::{RemotingCommand, RequestCode};
@@ -50,13 +51,43 @@ pub(crate) struct State<E: Env> {
     pub put_rate: Mutex<Rate>,
     pub get_rate: Mutex<Rate>,
     pub started_ms: u64,
-    /// Replication: the HA listener's links and the slave acknowledgements.
-    pub ha: Arc<Master<E>>,
+    /// Replication: the HA listener's links, acknowledgements, epochs.
+    pub replication: Replication<E>,
+    /// The part this broker plays now (fixed by `brokerRole` unless in controller mode).
+    pub role: Mutex<ReplicaView>,
     /// The HA address published to the name servers (`haServerAddr`).
     pub ha_addr: std::net::SocketAddr,
 }
 
 impl<E: Env> State<E> {
+    pub fn role(&self) -> ReplicaView {
+        self.role.lock().clone()
+    }
+
+    pub fn set_role(&self, view: ReplicaView) {
+        *self.role.lock() = view;
+    }
+
+    /// Whether sends are taken: a master's (a slave or a pending broker refuses them).
+    pub fn takes_writes(&self) -> bool {
+        self.role.lock().role == ReplicaRole::Master
+    }
+
+    /// Why pulls are refused now, if they are: a controller-mode replica serves reads as
+    /// master, or as a slave once its link compared histories with the master (and cut any
+    /// divergent tail); before that its log may hold messages the group will drop.
+    pub fn reads_withheld(&self) -> Option<&'static str> {
+        if !self.config.controller.enabled {
+            return None;
+        }
+        match self.role.lock().role {
+            ReplicaRole::Master => None,
+            ReplicaRole::Slave if self.replication.slave_in_step() => None,
+            ReplicaRole::Slave => Some("a slave not yet in step with its master"),
+            ReplicaRole::Pending => Some("the replica's role is not known yet"),
+        }
+    }
+
     pub fn broker_writable(&self) -> bool {
         self.perm.load(Ordering::Acquire) & perm::WRITE != 0
     }

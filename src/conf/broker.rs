@@ -8,6 +8,11 @@
 //! `haSlaveFallbehindMax`, `slaveTimeout`, `slaveReadEnable`, `accessMessageInMemoryMaxRatio`,
 //! and rocketsim's own `totalPhysicalMemoryBytes` (what Java reads from the OS).
 //!
+//! Controller mode (§5.8): `enableControllerMode`, `controllerAddr`, `allAckInSyncStateSet`,
+//! `brokerElectionPriority`, `brokerHeartbeatInterval`, `controllerHeartBeatTimeoutMills`,
+//! `syncBrokerMetadataPeriod`, `checkSyncStateSetPeriod`, `haMaxTimeSlaveNotCatchup`; the
+//! role then comes from the controller and `brokerId` (> 0, required) is the replica's id.
+//!
 //! Checks after all keys: a SLAVE needs `brokerId` > 0 (error); a master's `brokerId` is
 //! forced to 0 as Java's `BrokerStartup` does (warning when it said otherwise).
 
@@ -24,11 +29,6 @@ const GIB: u64 = 1 << 30;
 /// Keys Java reads that have no effect here (yet), with what is missing.
 const WITHOUT_EFFECT: &[(&str, &str)] = &[
     ("brokerIP2", "the HA address is brokerIP1:haListenPort"),
-    (
-        "enableControllerMode",
-        "the controller is not implemented yet",
-    ),
-    ("controllerAddr", "the controller is not implemented yet"),
     ("messageDelayLevel", "delayed delivery is not implemented"),
     ("transactionTimeOut", "transactions are not implemented"),
     ("transactionCheckMax", "transactions are not implemented"),
@@ -131,6 +131,18 @@ pub fn broker_config(
             "brokerRole" => role_line = Some(entry),
             _ => {}
         }
+    }
+    if config.controller.enabled {
+        // The controller decides the role; the id is this replica's controller id.
+        if config.broker_id <= 0 {
+            return Err(ConfError {
+                line: id_line.map_or(0, |e| e.line),
+                key: "brokerId".into(),
+                value: config.broker_id.to_string(),
+                reason: Reason::Invalid("controller mode needs a fixed brokerId greater than 0"),
+            });
+        }
+        return Ok(Loaded { config, warnings });
     }
     match config.broker_role {
         BrokerRole::Slave if config.broker_id <= 0 => {
@@ -248,6 +260,30 @@ pub fn describe_broker(c: &BrokerConfig) -> Vec<(&'static str, String)> {
             "totalPhysicalMemoryBytes",
             c.total_physical_memory_bytes.to_string(),
         ),
+        ("enableControllerMode", c.controller.enabled.to_string()),
+        (
+            "controllerAddr",
+            (c.controller.controller_addrs.iter())
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(";"),
+        ),
+        (
+            "allAckInSyncStateSet",
+            c.controller.all_ack_in_sync_state_set.to_string(),
+        ),
+        (
+            "brokerElectionPriority",
+            c.controller.election_priority.to_string(),
+        ),
+        (
+            "checkSyncStateSetPeriod",
+            ms(c.controller.check_sync_state_set_period),
+        ),
+        (
+            "haMaxTimeSlaveNotCatchup",
+            ms(c.controller.max_time_slave_not_catchup),
+        ),
     ]
 }
 
@@ -357,6 +393,25 @@ fn apply(
         "accessMessageInMemoryMaxRatio" => {
             c.access_message_in_memory_max_ratio_pct = unsigned(value, 0, 100)?;
         }
+        "enableControllerMode" => c.controller.enabled = boolean(value)?,
+        "controllerAddr" => c.controller.controller_addrs = some_addresses(value, resolve)?,
+        "allAckInSyncStateSet" => c.controller.all_ack_in_sync_state_set = boolean(value)?,
+        "brokerElectionPriority" => {
+            c.controller.election_priority = int(value, 0, i32::MAX as i64)? as i32;
+        }
+        "brokerHeartbeatInterval" => c.controller.heartbeat_interval = millis(value, 100, 60_000)?,
+        "controllerHeartBeatTimeoutMills" => {
+            c.controller.heartbeat_timeout = millis(value, 1_000, 600_000)?;
+        }
+        "syncBrokerMetadataPeriod" => {
+            c.controller.replica_info_interval = millis(value, 100, 600_000)?;
+        }
+        "checkSyncStateSetPeriod" => {
+            c.controller.check_sync_state_set_period = millis(value, 100, 600_000)?;
+        }
+        "haMaxTimeSlaveNotCatchup" => {
+            c.controller.max_time_slave_not_catchup = millis(value, 1_000, 3_600_000)?;
+        }
         // rocketsim's own: Java reads the machine's memory; a config value keeps it explicit.
         "totalPhysicalMemoryBytes" => c.total_physical_memory_bytes = unsigned(value, 1, u64::MAX)?,
         _ => {
@@ -375,6 +430,14 @@ fn one_address(value: &str, resolve: Resolve<'_>) -> Result<Option<std::net::Soc
         return Ok(None);
     }
     Ok(addresses(value, resolve)?.into_iter().next())
+}
+
+/// `controllerAddr`: `;`-separated `host:port`s, possibly none.
+fn some_addresses(value: &str, resolve: Resolve<'_>) -> Result<Vec<std::net::SocketAddr>, Reason> {
+    match value.trim().is_empty() {
+        true => Ok(Vec::new()),
+        false => addresses(value, resolve),
+    }
 }
 
 /// Bytes per consume-queue file → entries (Java rounds down to whole entries).
@@ -530,5 +593,26 @@ mod tests {
         let master = load("brokerId=3").expect("master with an id");
         assert_eq!(master.config.broker_id, 0);
         assert!(master.warnings[0].message.contains("always brokerId 0"));
+    }
+
+    #[test]
+    fn controller_mode_keys() {
+        let loaded = load(
+            "enableControllerMode=true\ncontrollerAddr=10.0.0.5:9878;10.0.0.6:9878\nbrokerId=2\nbrokerRole=SYNC_MASTER\nallAckInSyncStateSet=true\nbrokerElectionPriority=3\ncheckSyncStateSetPeriod=2000\nhaMaxTimeSlaveNotCatchup=9000\ncontrollerHeartBeatTimeoutMills=4000\n",
+        )
+        .expect("loads");
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+        let c = loaded.config;
+        assert!(c.controller.enabled);
+        assert_eq!(c.controller.controller_addrs.len(), 2);
+        assert_eq!(c.broker_id, 2, "the controller id is kept, not forced to 0");
+        assert!(c.controller.all_ack_in_sync_state_set);
+        assert_eq!(c.controller.election_priority, 3);
+        let secs = std::time::Duration::from_secs;
+        assert_eq!(c.controller.check_sync_state_set_period, secs(2));
+        assert_eq!(c.controller.max_time_slave_not_catchup, secs(9));
+        assert_eq!(c.controller.heartbeat_timeout, secs(4));
+        let error = load("enableControllerMode=true\nbrokerId=0\n").expect_err("id 0");
+        assert_eq!((error.line, error.key.as_str()), (2, "brokerId"));
     }
 }

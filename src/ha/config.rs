@@ -2,6 +2,7 @@
 //! with their 4.9.8 defaults, units last.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use super::protocol::HaProtocol;
 use std::time::Duration;
@@ -13,7 +14,8 @@ pub(crate) const WAIT_MIN: Duration = Duration::from_millis(1);
 /// Replication settings of one broker.
 #[derive(Clone, Debug)]
 pub struct HaConfig {
-    /// The protocol the links speak (classic only, for now).
+    /// The protocol the links speak: classic (§5.2) or AutoSwitch (§5.8; Java selects it
+    /// with `enableControllerMode`).
     pub protocol: HaProtocol,
     /// `haListenPort`; `None` = `listenPort + 1` (what 4.9.8's BrokerStartup forces). `Some(0)`
     /// binds any free port and publishes it (tests).
@@ -45,6 +47,29 @@ pub struct HaConfig {
     pub links_max: usize,
     /// SYNC_MASTER sends waiting for an ack at once, at most; more answer FLUSH_SLAVE_TIMEOUT.
     pub ack_waiters_max: usize,
+    /// `allAckInSyncStateSet` (false), AutoSwitch: a SYNC write is acknowledged only when every
+    /// member of the sync-state set has it, and (with more than one member) the dispatcher —
+    /// hence consumers — sees only data up to the confirm offset, on master and slaves.
+    pub all_ack_in_sync_state_set: bool,
+    /// `minInSyncReplicas` (1), AutoSwitch: a sync-state set smaller than this answers
+    /// IN_SYNC_REPLICAS_NOT_ENOUGH.
+    pub min_in_sync_replicas: usize,
+    /// `checkSyncStateSetPeriod` (5 s): how often the master proposes a new sync-state set
+    /// (the caller's timer; see `Master::sync_state_proposal`).
+    pub check_sync_state_set_period: Duration,
+    /// `haMaxTimeSlaveNotCatchup` (15 s): a member not caught up for longer leaves the set.
+    pub max_time_slave_not_catchup: Duration,
+    /// `syncFromLastFile` (false), AutoSwitch: an empty slave asks to start at the master's
+    /// last file instead of its first.
+    pub sync_from_last_file: bool,
+    /// `asyncLearner` (false), AutoSwitch: this slave never joins the sync-state set.
+    pub async_learner: bool,
+    /// `brokerId` as sent in the AutoSwitch handshake (the controller-assigned id).
+    pub broker_id: i64,
+    /// `storePathEpochFile`; `None` = `<store root>/epochFileCheckpoint`.
+    pub epoch_file_path: Option<PathBuf>,
+    /// How long a master waits for an AutoSwitch handshake, and a slave for its reply.
+    pub handshake_timeout: Duration,
 }
 
 impl Default for HaConfig {
@@ -64,6 +89,15 @@ impl Default for HaConfig {
             frame_body_bytes_max: 4 * 1024 * 1024,
             links_max: 64,
             ack_waiters_max: 100_000,
+            all_ack_in_sync_state_set: false,
+            min_in_sync_replicas: 1,
+            check_sync_state_set_period: Duration::from_secs(5),
+            max_time_slave_not_catchup: Duration::from_secs(15),
+            sync_from_last_file: false,
+            async_learner: false,
+            broker_id: 0,
+            epoch_file_path: None,
+            handshake_timeout: Duration::from_secs(3),
         }
     }
 }

@@ -33,6 +33,19 @@ pub enum Invalid {
     NegativeSize(i32),
     #[error("body of {size} bytes exceeds the limit {max}")]
     BodyTooLarge { size: u32, max: usize },
+    /// AutoSwitch: a state other than HANDSHAKE (1) or TRANSFER (2).
+    #[error("unknown state {0}")]
+    UnknownState(i32),
+    /// AutoSwitch: a handshake flag other than 0 or 1.
+    #[error("flag {0} is neither 0 nor 1")]
+    BadFlag(i16),
+    /// AutoSwitch: a handshake reply body that is not whole 12-byte epoch entries.
+    #[error("epoch body of {0} bytes is not whole 12-byte entries")]
+    EpochBodyLength(u32),
+    #[error("negative epoch {0}")]
+    NegativeEpoch(i32),
+    #[error("epoch starts at {epoch_start}, after the frame's offset {offset}")]
+    EpochStartsAfterFrame { epoch_start: u64, offset: u64 },
 }
 
 /// The slave's report of its max offset.

@@ -3,7 +3,11 @@
 //! waits on ([`Master::wait_for_slaves`]).
 //!
 //! One task drives the listener and every link (each a future in one `FuturesUnordered`), so
-//! stopping the master is aborting one task. Per link: a reader takes the slave's 8-byte
+//! stopping the master is aborting one task: the listener is dropped with it (the HA port
+//! closes, as Java runs the HA server only on a master) and every link closes. A broker that
+//! turns slave aborts it and starts a `Slave`; one that turns master again starts a new
+//! `Master` on a new listener. In AutoSwitch mode (`auto_master`) each link first takes the
+//! slave's handshake; the sync-state set, confirm offset and all-ack waits live in `sync_set`. Per link: a reader takes the slave's 8-byte
 //! reports (a malformed one closes the link), a writer streams what `MasterLink` asks for,
 //! woken by new appends (`notify_appended`) or at the latest after `transfer_poll`.
 
@@ -19,33 +23,76 @@ use tokio::sync::{oneshot, Notify};
 
 use super::acks::{AckTable, LinkId};
 use super::config::{HaConfig, WAIT_MIN};
+use super::epochs::Epochs;
 use super::error::LinkError;
 use super::frame::{decode_reports, encode_transfer_header, REPORT_BYTES};
 use super::master_link::{LogEnds, MasterAction, MasterLink};
+use super::sync_set::SyncSet;
 use crate::env::{Conn, ConnRead, ConnWrite, Env, Listener};
 use crate::store::{MessageStore, PutStatus};
 
 /// A report is 8 bytes; anything that piles up beyond this unread is not a slave.
 const REPORT_BUFFER_BYTES_MAX: usize = 1024 * 1024;
 
+/// Which slave broker ids may replicate from an AutoSwitch master (the group's replicas).
+pub type BrokerFilter = Arc<dyn Fn(i64) -> bool + Send + Sync>;
+
+/// The AutoSwitch parts of a master.
+pub(super) struct AutoSwitch<E: Env> {
+    pub epochs: Arc<Epochs<E>>,
+    pub allowed: BrokerFilter,
+}
+
 /// What the master side shares between the send path and the links.
 pub struct Master<E: Env> {
-    env: E,
-    store: MessageStore<E>,
-    config: HaConfig,
-    acks: Mutex<AckTable<oneshot::Sender<()>>>,
-    appended: Notify,
+    pub(super) env: E,
+    pub(super) store: MessageStore<E>,
+    pub(super) config: HaConfig,
+    pub(super) acks: Mutex<AckTable<oneshot::Sender<()>>>,
+    pub(super) sync: Mutex<SyncSet<oneshot::Sender<()>>>,
+    pub(super) auto: Option<AutoSwitch<E>>,
+    pub(super) appended: Notify,
     next_link: AtomicU64,
 }
 
 impl<E: Env> Master<E> {
+    /// A classic master (§5.2).
     pub fn new(env: E, store: MessageStore<E>, config: HaConfig) -> Arc<Self> {
+        Self::build(env, store, config, None)
+    }
+
+    /// An AutoSwitch master (§5.8): serves handshakes from the broker ids `allowed` accepts,
+    /// answers with the history in `epochs`. Its sync-state set starts as just itself
+    /// (`config.broker_id`) until [`Master::set_sync_state_set`].
+    pub fn new_auto_switch(
+        env: E,
+        store: MessageStore<E>,
+        config: HaConfig,
+        epochs: Arc<Epochs<E>>,
+        allowed: BrokerFilter,
+    ) -> Arc<Self> {
+        Self::build(env, store, config, Some(AutoSwitch { epochs, allowed }))
+    }
+
+    fn build(
+        env: E,
+        store: MessageStore<E>,
+        config: HaConfig,
+        auto: Option<AutoSwitch<E>>,
+    ) -> Arc<Self> {
         let waiters_max = config.ack_waiters_max;
+        let sync = SyncSet::new(
+            config.broker_id,
+            waiters_max,
+            config.max_time_slave_not_catchup,
+        );
         Arc::new(Master {
             env,
             store,
             config,
             acks: Mutex::new(AckTable::new(waiters_max)),
+            sync: Mutex::new(sync),
+            auto,
             appended: Notify::new(),
             next_link: AtomicU64::new(1),
         })
@@ -97,7 +144,7 @@ impl<E: Env> Master<E> {
         }
     }
 
-    fn ends(&self) -> LogEnds {
+    pub(super) fn ends(&self) -> LogEnds {
         LogEnds {
             min: self.store.min_physical_offset(),
             max: self.store.max_physical_offset(),
@@ -134,7 +181,10 @@ impl<E: Env> Master<E> {
             }
             let id = self.next_link.fetch_add(1, Ordering::Relaxed);
             tracing::info!(target: "rocketsim::ha", %peer, link = id, "slave link accepted");
-            links.push(self.clone().run_link(id, conn, peer));
+            links.push(match self.auto.is_some() {
+                false => Either::Left(self.clone().run_link(id, conn, peer)),
+                true => Either::Right(self.clone().run_auto_link(id, conn, peer)),
+            });
         }
     }
 

@@ -20,7 +20,6 @@
 use std::time::Duration;
 
 use super::config::HaConfig;
-use super::protocol::HaProtocol;
 use crate::env::Instant;
 
 /// What the driver should do next on a master link.
@@ -60,7 +59,9 @@ pub struct LogEnds {
 /// The state of one master-side link.
 #[derive(Clone, Debug)]
 pub struct MasterLink {
-    protocol: HaProtocol,
+    /// An empty slave starts at the master's first file (AutoSwitch without
+    /// `syncFromLastFile`) rather than its last (classic).
+    empty_from_first_file: bool,
     batch_bytes: usize,
     heartbeat: Duration,
     housekeeping: Duration,
@@ -77,7 +78,7 @@ pub struct MasterLink {
 impl MasterLink {
     pub fn new(config: &HaConfig, now: Instant) -> Self {
         MasterLink {
-            protocol: config.protocol,
+            empty_from_first_file: false,
             batch_bytes: config.transfer_batch_bytes.max(1),
             heartbeat: config.heartbeat_interval,
             housekeeping: config.housekeeping_interval,
@@ -89,6 +90,13 @@ impl MasterLink {
         }
     }
 
+    /// An empty slave starts at the master's first file instead of its last (an AutoSwitch
+    /// slave that did not ask for `syncFromLastFile`).
+    pub fn empty_from_first_file(mut self, yes: bool) -> Self {
+        self.empty_from_first_file = yes;
+        self
+    }
+
     /// The slave reported `offset`. Returns the acknowledgement it makes (clamped to what the
     /// link sent), or why the link must close.
     pub fn on_report(
@@ -98,7 +106,7 @@ impl MasterLink {
         now: Instant,
     ) -> Result<u64, CloseReason> {
         self.last_report_at = now;
-        if self.next.is_none() && self.protocol.transfers_on_first_report() {
+        if self.next.is_none() {
             if offset > ends.max {
                 let master_max = ends.max;
                 return Err(CloseReason::AheadOfMaster {
@@ -107,6 +115,7 @@ impl MasterLink {
                 });
             }
             let start = match offset {
+                0 if self.empty_from_first_file => ends.min,
                 0 => ends.max - ends.max % ends.segment_bytes.max(1),
                 _ => offset,
             };

@@ -3,6 +3,11 @@
 //! appends each frame at its physical offset and reports the new end. A closed link (any
 //! reason, logged) is retried every `reconnect_interval`.
 //!
+//! AutoSwitch (§5.8, `auto_slave`): every connection starts with the handshake, the
+//! truncation of a divergent tail and the epoch bookkeeping; stopping the slave is aborting
+//! its task (a link in flight is dropped; the store stays consistent since every append and
+//! truncation is whole).
+//!
 //! Limits: the read buffer holds at most one frame (`frame_body_bytes_max` + header); a frame
 //! announcing more closes the link before its body is read.
 
@@ -12,6 +17,7 @@ use std::sync::Arc;
 use bytes::{Buf, BytesMut};
 
 use super::config::{HaConfig, WAIT_MIN};
+use super::epochs::Epochs;
 use super::error::LinkError;
 use super::frame::{decode_transfer, encode_report, FrameError, TRANSFER_HEADER_BYTES};
 use super::slave_link::{FrameVerdict, SlaveLink};
@@ -23,10 +29,12 @@ pub type MasterResolver = Arc<dyn Fn() -> Option<SocketAddr> + Send + Sync>;
 
 /// The slave side of replication.
 pub struct Slave<E: Env> {
-    env: E,
-    store: MessageStore<E>,
-    config: HaConfig,
+    pub(super) env: E,
+    pub(super) store: MessageStore<E>,
+    pub(super) config: HaConfig,
     resolve: MasterResolver,
+    /// AutoSwitch only: the persisted epoch history.
+    pub(super) epochs: Option<Arc<Epochs<E>>>,
 }
 
 impl<E: Env> Slave<E> {
@@ -41,6 +49,24 @@ impl<E: Env> Slave<E> {
             store,
             config,
             resolve,
+            epochs: None,
+        })
+    }
+
+    /// An AutoSwitch slave (§5.8) keeping its epoch history in `epochs`.
+    pub fn new_auto_switch(
+        env: E,
+        store: MessageStore<E>,
+        config: HaConfig,
+        resolve: MasterResolver,
+        epochs: Arc<Epochs<E>>,
+    ) -> Arc<Self> {
+        Arc::new(Slave {
+            env,
+            store,
+            config,
+            resolve,
+            epochs: Some(epochs),
         })
     }
 
@@ -76,7 +102,13 @@ impl<E: Env> Slave<E> {
         };
         tracing::info!(target: "rocketsim::ha", %master, end = self.store.replica_end(), "connected to the master");
         let (mut read, mut write) = conn.split();
-        let result = self.transfer(master, &mut read, &mut write).await;
+        let result = match &self.epochs {
+            None => self.transfer(master, &mut read, &mut write).await,
+            Some(epochs) => {
+                self.auto_transfer(epochs, master, &mut read, &mut write)
+                    .await
+            }
+        };
         let _ = write.shutdown().await;
         result
     }
@@ -128,7 +160,7 @@ impl<E: Env> Slave<E> {
     }
 
     /// The master's address changed since we connected (a new registration answer).
-    fn moved_from(&self, connected: SocketAddr) -> Option<SocketAddr> {
+    pub(super) fn moved_from(&self, connected: SocketAddr) -> Option<SocketAddr> {
         let now = self.config.master_address.or_else(|| (self.resolve)())?;
         (now != connected).then_some(now)
     }

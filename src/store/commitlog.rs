@@ -133,6 +133,28 @@ impl<F: Fs> CommitLog<F> {
         writer.replica_end = max;
     }
 
+    /// Cuts the log back to `keep_until` (a record boundary in `[min, max]`, checked by the
+    /// caller, who also zeroes the bytes past it): `max`, the received end and `flushed` move
+    /// back to it. Returns where the received bytes ended before.
+    pub fn cut_to(&self, keep_until: u64) -> u64 {
+        let mut writer = self.writer.lock();
+        let before = writer.replica_end.max(self.max_offset());
+        assert!(
+            self.min_offset() <= keep_until && keep_until <= before,
+            "cut at {keep_until} outside the log"
+        );
+        self.max.store(keep_until, Ordering::Release);
+        self.flushed.fetch_min(keep_until, Ordering::AcqRel);
+        self.last.lock().0 = keep_until;
+        writer.replica_end = keep_until;
+        before
+    }
+
+    /// Replaces the writer's next queue offsets (after a cut).
+    pub fn set_queue_offsets(&self, queue_offsets: BTreeMap<QueueKey, u64>) {
+        self.writer.lock().queue_offsets = queue_offsets;
+    }
+
     /// End of the last appended record and its store timestamp.
     pub fn last_appended(&self) -> (u64, i64) {
         *self.last.lock()

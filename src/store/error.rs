@@ -78,6 +78,9 @@ pub enum PutStatus {
     FlushSlaveTimeout,
     /// `SLAVE_NOT_AVAILABLE`: stored on the SYNC_MASTER, no slave close enough to wait for.
     SlaveNotAvailable,
+    /// `IN_SYNC_REPLICAS_NOT_ENOUGH` (5.x, §5.8): stored on the master, but its sync-state set
+    /// is smaller than `minInSyncReplicas`. Java answers SYSTEM_ERROR with that remark.
+    InSyncReplicasNotEnough,
 }
 
 impl PutStatus {
@@ -87,6 +90,7 @@ impl PutStatus {
             PutStatus::FlushDiskTimeout => ResponseCode::FLUSH_DISK_TIMEOUT,
             PutStatus::FlushSlaveTimeout => ResponseCode::FLUSH_SLAVE_TIMEOUT,
             PutStatus::SlaveNotAvailable => ResponseCode::SLAVE_NOT_AVAILABLE,
+            PutStatus::InSyncReplicasNotEnough => ResponseCode::SYSTEM_ERROR,
         }
     }
 }
@@ -160,6 +164,12 @@ pub enum StoreError {
     /// Recovery validated a record and then could not dispatch it.
     #[error("re-dispatch failed: {0}")]
     Redispatch(#[source] ReadError),
+    /// A truncation point that is not the start of a record within `[min, max]` of the log.
+    #[error("cannot truncate at {offset}: not a record boundary within [{min}, {max}]")]
+    NotABoundary { offset: u64, min: u64, max: u64 },
+    /// Another truncation is running.
+    #[error("a truncation is already running")]
+    TruncateBusy,
     #[error("metadata file {file} is not valid JSON of its shape: {source}")]
     Metadata {
         file: &'static str,

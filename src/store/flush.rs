@@ -39,6 +39,7 @@ pub fn dirty_pages(from: u64, to: u64) -> u64 {
 
 /// Syncs the log up to its current `max`; returns the new flushed offset.
 pub(crate) async fn flush_log<E: Env>(shared: &Shared<E>) -> std::io::Result<u64> {
+    let _gate = shared.flush_gate.lock().await;
     let (end, timestamp_ms) = shared.log.last_appended();
     let from = shared.log.flushed_offset();
     if end > from {

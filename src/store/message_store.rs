@@ -23,7 +23,7 @@ use super::cleanup::{clean_round, CleanReport};
 use super::commitlog::{Appended, CommitLog, ReplicaAppended};
 use super::config::{FlushMode, StoreConfig};
 use super::consume_queue::CqRead;
-use super::dispatch::dispatch_pending;
+use super::dispatch::dispatch_limited;
 use super::error::{PutError, PutStatus, ReadError, ReplicaError, StoreError};
 use super::flush::{complete_waiters, flush_log, flush_logics};
 use super::index::Index;
@@ -45,7 +45,7 @@ pub struct PutResult {
 
 /// A running store. Cheap to clone.
 pub struct MessageStore<E: Env> {
-    shared: Arc<Shared<E>>,
+    pub(super) shared: Arc<Shared<E>>,
     tasks: Arc<Mutex<Vec<E::Task>>>,
     report: RecoveryReport,
 }
@@ -102,6 +102,10 @@ impl<E: Env> MessageStore<E> {
             queues: Default::default(),
             index,
             reput: AtomicU64::new(0),
+            dispatch_limit: AtomicU64::new(u64::MAX),
+            dispatch_gate: tokio::sync::Mutex::new(()),
+            flush_gate: tokio::sync::Mutex::new(()),
+            truncating: AtomicBool::new(false),
             dispatch_wake: Notify::new(),
             flush_wake: Notify::new(),
             waiters: Mutex::new(Vec::new()),
@@ -169,7 +173,7 @@ impl<E: Env> MessageStore<E> {
 
     async fn put_all(&self, messages: &[PutMessage], wait: bool) -> Result<PutResult, PutError> {
         let s = &self.shared;
-        if s.is_stopping() {
+        if s.is_stopping() || s.truncating.load(Ordering::Acquire) {
             return Err(PutError::NotWritable);
         }
         if s.disk_full.load(Ordering::Acquire) {
@@ -213,7 +217,7 @@ impl<E: Env> MessageStore<E> {
     /// write; see `CommitLog::append_replica`), then wakes the dispatcher and the flusher.
     pub fn append_replica(&self, start: u64, data: &[u8]) -> Result<ReplicaAppended, ReplicaError> {
         let s = &self.shared;
-        if s.is_stopping() {
+        if s.is_stopping() || s.truncating.load(Ordering::Acquire) {
             return Err(ReplicaError::NotWritable);
         }
         // An empty slave may start at a later file (the master's last): the dispatcher must
@@ -394,7 +398,10 @@ impl<E: Env> MessageStore<E> {
     pub async fn flush_now(&self) -> std::io::Result<()> {
         let flushed = flush_log(&self.shared).await?;
         complete_waiters(&self.shared, flushed);
-        dispatch_pending(&self.shared, false).map_err(std::io::Error::other)?;
+        {
+            let _gate = self.shared.dispatch_gate.lock().await;
+            dispatch_limited(&self.shared, false).map_err(std::io::Error::other)?;
+        }
         flush_logics(&self.shared, 0).await?;
         Ok(())
     }
@@ -429,7 +436,10 @@ impl<E: Env> MessageStore<E> {
             task.abort();
         }
         let crc = s.config.check_crc_on_read;
-        dispatch_pending(s, crc).map_err(StoreError::Redispatch)?;
+        {
+            let _gate = s.dispatch_gate.lock().await;
+            dispatch_limited(s, crc).map_err(StoreError::Redispatch)?;
+        }
         let flushed = flush_log(s).await.map_err(StoreError::io("final flush"))?;
         complete_waiters(s, flushed);
         flush_logics(s, 0)

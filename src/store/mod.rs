@@ -31,6 +31,7 @@ mod recovery;
 mod segments;
 mod shared;
 mod time;
+mod truncate;
 
 pub use check::{topic_is_valid, CheckError};
 pub use checkpoint::Checkpoint;

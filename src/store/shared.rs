@@ -32,6 +32,17 @@ pub(crate) struct Shared<E: Env> {
     pub index: Index<E>,
     /// The dispatcher's position in the log: every record below it is in the queues and index.
     pub reput: AtomicU64,
+    /// The dispatcher builds entries only for records ending at or before this offset (the
+    /// AutoSwitch confirm offset, §5.8); `u64::MAX` = no limit. See `truncate`.
+    pub dispatch_limit: AtomicU64,
+    /// Held by whoever dispatches (the dispatcher task, `flush_now`, shutdown) and by a
+    /// truncation, so that no record of a cut tail is dispatched while it is being cut.
+    pub dispatch_gate: tokio::sync::Mutex<()>,
+    /// Held by `flush_log` and by a truncation: a sync in flight never sets `flushed` past a
+    /// cut made meanwhile.
+    pub flush_gate: tokio::sync::Mutex<()>,
+    /// A truncation is running: appends are refused (`NotWritable`) until it ends.
+    pub truncating: AtomicBool,
     pub dispatch_wake: Notify,
     pub flush_wake: Notify,
     pub waiters: Mutex<Vec<FlushWaiter>>,

@@ -1,4 +1,4 @@
-//! `clusterList`, `brokerStatus`, `wipeWritePerm`, `addWritePerm`.
+//! `clusterList`, `brokerStatus`, `wipeWritePerm`, `addWritePerm`, `electMaster`.
 
 use super::{resolve_one, CliError, Printed};
 use crate::TokioEnv;
@@ -45,5 +45,32 @@ pub async fn write_perm(
     Ok(Printed {
         text: render::perm(&rows),
         json: render::json(&rows),
+    })
+}
+
+#[derive(Debug, Args)]
+pub struct ElectMaster {
+    /// The controller, `host:port`.
+    #[arg(short = 'a', long = "controllerAddress")]
+    pub controller: String,
+    /// The cluster's name.
+    #[arg(short = 'c', long = "clusterName", default_value = "DefaultCluster")]
+    pub cluster: String,
+    /// The broker group's name.
+    #[arg(short = 'b', long = "brokerName")]
+    pub broker_name: String,
+    /// The replica to make master (its controller id).
+    #[arg(short = 'i', long = "brokerId")]
+    pub broker_id: i64,
+}
+
+pub async fn elect_master(admin: &Admin<TokioEnv>, args: ElectMaster) -> Result<Printed, CliError> {
+    let controller = resolve_one("controller", &args.controller)?;
+    let kv = admin
+        .elect_master(controller, &args.cluster, &args.broker_name, args.broker_id)
+        .await?;
+    Ok(Printed {
+        text: render::key_values(&kv),
+        json: render::json(&kv),
     })
 }

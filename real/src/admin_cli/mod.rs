@@ -101,6 +101,11 @@ pub enum Command {
         about = "Read messages without committing offsets"
     )]
     ConsumeMessage(message::ConsumeMessage),
+    #[command(
+        name = "electMaster",
+        about = "Make a replica the master of its group (controller mode; needs no name server)"
+    )]
+    ElectMaster(cluster::ElectMaster),
 }
 
 /// What a command prints: a table (or lines) and the same as JSON.
@@ -181,7 +186,12 @@ fn namesrv_addrs(cli: &Cli) -> Result<Vec<SocketAddr>, UsageError> {
 
 /// Runs the parsed command; the text to print on success.
 pub async fn run(cli: Cli) -> Result<String, CliError> {
-    let mut config = AdminConfig::new(namesrv_addrs(&cli)?, local_ip());
+    let namesrv = match (&cli.command, namesrv_addrs(&cli)) {
+        // electMaster talks to the controller only.
+        (Command::ElectMaster(_), Err(UsageError::NoNameServer)) => Vec::new(),
+        (_, addrs) => addrs?,
+    };
+    let mut config = AdminConfig::new(namesrv, local_ip());
     config.call_timeout = std::time::Duration::from_millis(cli.timeout_ms);
     let env = TokioEnv::new();
     let admin = Admin::new(env.clone(), config);
@@ -217,6 +227,7 @@ async fn dispatch(
         Command::QueryMsgByOffset(args) => message::by_offset(admin, args).await,
         Command::SendMessage(args) => message::send(admin, args).await,
         Command::ConsumeMessage(args) => message::consume(admin, args).await,
+        Command::ElectMaster(args) => cluster::elect_master(admin, args).await,
     }
 }
 

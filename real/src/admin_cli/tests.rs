@@ -157,3 +157,31 @@ fn name_server_lists_split_on_semicolons() {
         Err(UsageError::BadAddress { .. })
     ));
 }
+
+#[test]
+fn elect_master_needs_the_controller_group_and_id_but_no_name_server() {
+    let cli = parse(&[
+        "electMaster",
+        "-a",
+        "127.0.0.1:9878",
+        "-b",
+        "broker-a",
+        "-i",
+        "2",
+    ])
+    .expect("parses");
+    assert_eq!(cli.namesrv_addr, None);
+    let Command::ElectMaster(args) = cli.command else {
+        panic!("{:?}", cli.command);
+    };
+    assert_eq!(
+        (args.controller.as_str(), args.cluster.as_str()),
+        ("127.0.0.1:9878", "DefaultCluster")
+    );
+    assert_eq!((args.broker_name.as_str(), args.broker_id), ("broker-a", 2));
+    assert!(
+        parse(&["electMaster", "-b", "broker-a", "-i", "2"]).is_err(),
+        "-a is required"
+    );
+    assert!(parse(&["electMaster", "-a", "127.0.0.1:9878", "-b", "broker-a"]).is_err());
+}

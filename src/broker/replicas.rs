@@ -1,0 +1,282 @@
+//! Controller mode (§5.8, RocketMQ 5's `ReplicasManager`): the controller decides which
+//! replica of the group is master; this broker follows.
+//!
+//! The broker-side [`ControllerClient`] registers, heartbeats (with this broker's epoch, log
+//! end and confirm offset, refreshed every heartbeat) and turns the controller's answers into
+//! ordered [`RoleEvent`]s; one task applies them here, one at a time:
+//!
+//! * **BecomeMaster** — stop replicating, cut a partially received record (the log must end on
+//!   a record boundary before it takes writes), append `<epoch, log end>` to the epoch file,
+//!   adopt the sync-state set, take writes, and register with the name servers as broker id 0
+//!   (so routes move to it at the clients' next refresh).
+//! * **BecomeSlave** — stop taking writes, register under this broker's own id, replicate from
+//!   the new master (the HA link handshakes, truncates a divergent tail and catches up), and
+//!   copy its metadata every 10 s.
+//! * **MasterLost** — the group has no master (this one may be fenced): stop taking writes.
+//! * **SyncStateSetChanged** — the master adopts the set the controller accepted.
+//!
+//! A master also reviews its sync-state set every `checkSyncStateSetPeriod`: a slave not caught
+//! up for `haMaxTimeSlaveNotCatchup` leaves, one that caught up joins. A change is proposed to
+//! the controller and adopted only once the controller accepted it at the current epochs, so a
+//! fenced master can never shrink its set to itself and go on acknowledging alone (#6662).
+//!
+//! Ids: a controller-mode broker needs a fixed `brokerId` > 0 (its controller id; the
+//! controller's GET_NEXT_BROKER_ID is not used, so a restart keeps the id without a
+//! `brokerIdentity` file).
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use tokio::sync::mpsc;
+
+use super::registration::{Registrar, UNREGISTERED};
+use super::slave_sync;
+use super::state::State;
+use crate::controller::client::{BrokerIdentity, ClientConfig, ControllerClient, RoleEvent};
+use crate::controller::{BrokerId, BrokerStats};
+use crate::env::{Env, Task};
+use crate::ha::MasterResolver;
+
+/// The part a broker plays in its group now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplicaRole {
+    /// Takes writes.
+    Master,
+    /// Copies a master; takes no writes.
+    Slave,
+    /// Controller mode before the controller answered, or while the group has no master.
+    Pending,
+}
+
+/// What the broker knows of its place in the group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplicaView {
+    pub role: ReplicaRole,
+    /// The master epoch this role belongs to (0 outside controller mode).
+    pub master_epoch: i32,
+    /// The master's remoting address, while a slave in controller mode.
+    pub master_addr: Option<SocketAddr>,
+}
+
+impl ReplicaView {
+    pub fn fixed(role: ReplicaRole) -> Self {
+        ReplicaView {
+            role,
+            master_epoch: 0,
+            master_addr: None,
+        }
+    }
+}
+
+/// The controller-mode machinery of one broker.
+pub(crate) struct Replicas<E: Env> {
+    state: Arc<State<E>>,
+    registrar: Arc<Registrar<E>>,
+    client: ControllerClient<E>,
+    /// The HA link and the metadata sync, while a slave.
+    following: Mutex<Vec<E::Task>>,
+}
+
+impl<E: Env> Replicas<E> {
+    /// Starts the controller client and the loops; returns the tasks to abort at shutdown
+    /// and the client (to shut down too).
+    pub fn start(
+        state: &Arc<State<E>>,
+        registrar: &Arc<Registrar<E>>,
+    ) -> (Arc<Self>, Vec<E::Task>) {
+        let (events, mut received) = mpsc::unbounded_channel();
+        let client = ControllerClient::new(state.env.clone(), client_config(state), move |e| {
+            // The callback runs under the client's lock: hand over, never block.
+            let _ = events.send(e);
+        });
+        registrar.set_broker_id(UNREGISTERED);
+        let replicas = Arc::new(Replicas {
+            state: state.clone(),
+            registrar: registrar.clone(),
+            client,
+            following: Mutex::new(Vec::new()),
+        });
+        replicas.report_stats();
+        replicas.client.start();
+        let env = &state.env;
+        let r = replicas.clone();
+        let apply = env.spawn("broker-role-changes", async move {
+            while let Some(event) = received.recv().await {
+                r.apply(event).await;
+            }
+        });
+        let r = replicas.clone();
+        let stats = env.spawn("broker-controller-stats", async move {
+            loop {
+                r.report_stats();
+                r.state
+                    .env
+                    .sleep(r.state.config.controller.heartbeat_interval)
+                    .await;
+            }
+        });
+        let r = replicas.clone();
+        let review = env.spawn("broker-sync-state-review", async move {
+            loop {
+                let period = r.state.config.controller.check_sync_state_set_period;
+                r.state.env.sleep(period).await;
+                r.review_sync_state_set().await;
+            }
+        });
+        (replicas, vec![apply, stats, review])
+    }
+
+    /// Stops the controller client and whatever follows a master.
+    pub fn shutdown(&self) {
+        self.stop_following();
+        self.client.shutdown();
+    }
+
+    async fn apply(&self, event: RoleEvent) {
+        tracing::info!(target: "rocketsim::broker", ?event, "role change from the controller");
+        match event {
+            RoleEvent::BecomeMaster {
+                master_epoch,
+                sync_state_set,
+                sync_state_set_epoch,
+            } => {
+                self.become_master(master_epoch, sync_state_set, sync_state_set_epoch)
+                    .await
+            }
+            RoleEvent::BecomeSlave {
+                master_id,
+                master_addr,
+                master_epoch,
+            } => {
+                self.become_slave(master_id, &master_addr, master_epoch)
+                    .await
+            }
+            RoleEvent::SyncStateSetChanged {
+                sync_state_set,
+                sync_state_set_epoch,
+            } => self.adopt_sync_state_set(sync_state_set, sync_state_set_epoch),
+            RoleEvent::MasterLost { master_epoch } => {
+                self.stop_following();
+                self.state.set_role(ReplicaView {
+                    role: ReplicaRole::Pending,
+                    master_epoch,
+                    master_addr: None,
+                });
+            }
+        }
+        self.report_stats();
+    }
+
+    async fn become_master(&self, epoch: i32, set: BTreeSet<BrokerId>, set_epoch: i32) {
+        self.stop_following();
+        let state = &self.state;
+        if let Err(error) = state.replication.begin_epoch(epoch).await {
+            // Without its epoch entry the log's history would be wrong: stay without writes
+            // and let the controller elect again (it sees no heartbeat epoch change).
+            tracing::error!(target: "rocketsim::broker", epoch, %error,
+                "cannot become master: epoch entry not written");
+            return;
+        }
+        self.adopt_sync_state_set(set, set_epoch);
+        state.set_role(ReplicaView {
+            role: ReplicaRole::Master,
+            master_epoch: epoch,
+            master_addr: None,
+        });
+        crate::probe!("became_master");
+        tracing::info!(target: "rocketsim::broker", epoch, end = state.store.max_physical_offset(),
+            "now master of the group");
+        self.registrar.set_broker_id(0);
+        self.registrar.register_all(true).await;
+    }
+
+    async fn become_slave(&self, master_id: BrokerId, master_addr: &str, epoch: i32) {
+        self.stop_following();
+        let state = &self.state;
+        let Ok(master) = master_addr.parse::<SocketAddr>() else {
+            tracing::warn!(target: "rocketsim::broker", master_addr, "master address unusable");
+            return;
+        };
+        state.set_role(ReplicaView {
+            role: ReplicaRole::Slave,
+            master_epoch: epoch,
+            master_addr: Some(master),
+        });
+        tracing::info!(target: "rocketsim::broker", master_id, %master, epoch, "now a slave");
+        self.registrar.set_broker_id(state.config.broker_id);
+        self.registrar.register_all(true).await;
+        let registrar = self.registrar.clone();
+        // The master's HA address: what the name servers publish for it, else listenPort + 1.
+        let resolve: MasterResolver = Arc::new(move || {
+            let published = registrar
+                .master()
+                .filter(|m| m.master_addr == master.to_string())
+                .and_then(|m| m.ha_server_addr?.parse().ok());
+            Some(published.unwrap_or(SocketAddr::new(master.ip(), master.port() + 1)))
+        });
+        let env = state.env.clone();
+        let slave = state.replication.slave(env, state.store.clone(), resolve);
+        let sync = slave_sync::run(state.clone(), self.registrar.clone());
+        let tasks = vec![slave.start(), state.env.spawn("broker-slave-sync", sync)];
+        *self.following.lock() = tasks;
+    }
+
+    fn adopt_sync_state_set(&self, set: BTreeSet<BrokerId>, set_epoch: i32) {
+        let me = self.state.config.broker_id;
+        tracing::info!(target: "rocketsim::broker", ?set, set_epoch, "sync-state set");
+        self.state
+            .replication
+            .set_sync_state_set(set, set_epoch, me);
+    }
+
+    /// The master's periodic review: propose a changed set, adopt it once accepted.
+    async fn review_sync_state_set(&self) {
+        if self.state.role().role != ReplicaRole::Master {
+            return;
+        }
+        let now = self.state.env.now();
+        let Some(proposal) = self.state.replication.sync_state_proposal(now) else {
+            return;
+        };
+        match self.client.alter_sync_state_set(&proposal).await {
+            Ok(body) => self.adopt_sync_state_set(body.sync_state_set, body.sync_state_set_epoch),
+            Err(error) => tracing::warn!(target: "rocketsim::broker", ?proposal, %error,
+                "sync-state set change refused or not delivered"),
+        }
+    }
+
+    fn report_stats(&self) {
+        let state = &self.state;
+        self.client.set_stats(BrokerStats {
+            epoch: state.replication.last_epoch(),
+            max_offset: state.store.max_physical_offset() as i64,
+            confirm_offset: state.replication.confirm_offset() as i64,
+            election_priority: state.config.controller.election_priority,
+        });
+    }
+
+    fn stop_following(&self) {
+        for task in self.following.lock().drain(..) {
+            task.abort();
+        }
+    }
+}
+
+fn client_config<E: Env>(state: &State<E>) -> ClientConfig {
+    let c = &state.config;
+    let identity = BrokerIdentity {
+        cluster_name: c.broker_cluster_name.clone(),
+        broker_name: c.broker_name.clone(),
+        broker_addr: c.broker_addr().to_string(),
+    };
+    let controller = c.controller.controller_addrs[0];
+    let mut config = ClientConfig::new(controller, identity);
+    config.broker_id = Some(c.broker_id);
+    config.heartbeat_interval = c.controller.heartbeat_interval;
+    config.heartbeat_timeout = c.controller.heartbeat_timeout;
+    config.replica_info_interval = c.controller.replica_info_interval;
+    config.remoting = c.remoting.clone();
+    config
+}

@@ -1,0 +1,231 @@
+//! The master's view of its sync-state set (§5.8), sans-IO: which replicas are in it, what
+//! each slave broker acknowledged and when it was last caught up, the confirm offset, the
+//! all-ack waiters, and the proposal to shrink or expand the set.
+//!
+//! Keyed by broker id (from the AutoSwitch handshake), not by connection: acks and caught-up
+//! times survive a reconnect. One link per broker id: a newer handshake supersedes the older
+//! link (it is the same slave reconnecting before the master noticed the old link die).
+//!
+//! Caught up (Java's `lastCatchUpTimeMs`): the master remembers, per slave, the master's max
+//! offset at each recent send (data or heartbeat, at most `SENDS_MAX`); an ack at or past the
+//! max of a send makes the slave caught up as of that send's time.
+//!
+//! Invariants: the master's own id is never proposed for removal; the confirm offset is the
+//! master's max when the set holds only the master, else the least ack of the other members
+//! (0 for a member never heard from); a waiter is released exactly once, when the confirm
+//! offset reaches its target — by an ack or by the set shrinking — or dropped on timeout.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::time::Duration;
+
+use super::acks::LinkId;
+use crate::env::Instant;
+
+/// Sends remembered per slave for the caught-up rule.
+const SENDS_MAX: usize = 64;
+
+#[derive(Clone, Debug, Default)]
+struct SlaveState {
+    acked: u64,
+    caught_up_at: Option<Instant>,
+    link: Option<LinkId>,
+    async_learner: bool,
+    /// (master max at the send, time of the send), oldest first.
+    sends: VecDeque<(u64, Instant)>,
+}
+
+/// The sync-state set and its waiters.
+#[derive(Debug)]
+pub struct SyncSet<W> {
+    my_id: i64,
+    members: BTreeSet<i64>,
+    epoch: i32,
+    slaves: BTreeMap<i64, SlaveState>,
+    waiters: BTreeMap<(u64, u64), W>,
+    next_seq: u64,
+    waiters_max: usize,
+    max_not_catchup: Duration,
+}
+
+impl<W> SyncSet<W> {
+    /// A set holding only the master `my_id`.
+    pub fn new(my_id: i64, waiters_max: usize, max_not_catchup: Duration) -> Self {
+        SyncSet {
+            my_id,
+            members: BTreeSet::from([my_id]),
+            epoch: 0,
+            slaves: BTreeMap::new(),
+            waiters: BTreeMap::new(),
+            next_seq: 0,
+            waiters_max,
+            max_not_catchup,
+        }
+    }
+
+    pub fn members(&self) -> &BTreeSet<i64> {
+        &self.members
+    }
+
+    pub fn epoch(&self) -> i32 {
+        self.epoch
+    }
+
+    /// The controller's set (accepted change or role change). A member never heard from gets
+    /// `now` as its caught-up time: the grace of one `haMaxTimeSlaveNotCatchup`. Returns the
+    /// waiters a smaller set releases.
+    pub fn set_members(
+        &mut self,
+        members: BTreeSet<i64>,
+        epoch: i32,
+        my_id: i64,
+        now: Instant,
+    ) -> Vec<W> {
+        self.my_id = my_id;
+        self.epoch = epoch;
+        for id in members.iter().filter(|id| **id != my_id) {
+            let slave = self.slaves.entry(*id).or_default();
+            slave.caught_up_at.get_or_insert(now);
+        }
+        self.members = members;
+        self.release()
+    }
+
+    /// A handshake from `id` on `link`; returns the link it supersedes, if any.
+    pub fn on_handshake(&mut self, id: i64, link: LinkId, async_learner: bool) -> Option<LinkId> {
+        let slave = self.slaves.entry(id).or_default();
+        slave.async_learner = async_learner;
+        slave.sends.clear();
+        slave.link.replace(link).filter(|old| *old != link)
+    }
+
+    /// Whether `link` is the current link of `id`.
+    pub fn is_current(&self, id: i64, link: LinkId) -> bool {
+        self.slaves.get(&id).and_then(|s| s.link) == Some(link)
+    }
+
+    pub fn on_link_closed(&mut self, id: i64, link: LinkId) {
+        if let Some(slave) = self.slaves.get_mut(&id) {
+            if slave.link == Some(link) {
+                slave.link = None;
+                slave.sends.clear();
+            }
+        }
+    }
+
+    /// A frame went to `id` while the master's log ended at `master_max`.
+    pub fn on_sent(&mut self, id: i64, master_max: u64, now: Instant) {
+        let Some(slave) = self.slaves.get_mut(&id) else {
+            return;
+        };
+        if slave
+            .sends
+            .back()
+            .is_some_and(|(max, _)| *max == master_max)
+        {
+            return;
+        }
+        if slave.sends.len() == SENDS_MAX {
+            slave.sends.pop_front();
+        }
+        slave.sends.push_back((master_max, now));
+    }
+
+    /// `id` acknowledged `offset`; returns the waiters this releases.
+    pub fn on_ack(&mut self, id: i64, offset: u64) -> Vec<W> {
+        let Some(slave) = self.slaves.get_mut(&id) else {
+            return Vec::new();
+        };
+        slave.acked = slave.acked.max(offset);
+        while let Some((max, at)) = slave.sends.front().copied() {
+            if max > offset {
+                break;
+            }
+            slave.caught_up_at = Some(slave.caught_up_at.map_or(at, |t| t.max(at)));
+            slave.sends.pop_front();
+        }
+        self.release()
+    }
+
+    /// What `id` acknowledged.
+    pub fn acked(&self, id: i64) -> Option<u64> {
+        self.slaves.get(&id).map(|s| s.acked)
+    }
+
+    /// The least ack of the members other than the master; `None` when there are none.
+    fn others_acked(&self) -> Option<u64> {
+        let others = self.members.iter().filter(|id| **id != self.my_id);
+        others
+            .map(|id| self.slaves.get(id).map_or(0, |s| s.acked))
+            .min()
+    }
+
+    /// The confirm offset, the master's log ending at `master_max`.
+    pub fn confirm_offset(&self, master_max: u64) -> u64 {
+        self.others_acked()
+            .map_or(master_max, |acked| acked.min(master_max))
+    }
+
+    /// Waits until every member has `target`: `Ok(None)` at once when they have, `Ok(Some(key))`
+    /// when parked (`key` cancels), `Err(waiter)` when the table is full.
+    pub fn wait(&mut self, target: u64, waiter: W) -> Result<Option<(u64, u64)>, W> {
+        if self.others_acked().is_none_or(|acked| acked >= target) {
+            return Ok(None);
+        }
+        if self.waiters.len() >= self.waiters_max {
+            return Err(waiter);
+        }
+        let key = (target, self.next_seq);
+        self.next_seq += 1;
+        self.waiters.insert(key, waiter);
+        Ok(Some(key))
+    }
+
+    pub fn cancel(&mut self, key: (u64, u64)) -> Option<W> {
+        self.waiters.remove(&key)
+    }
+
+    fn release(&mut self) -> Vec<W> {
+        let later = match self.others_acked() {
+            None => BTreeMap::new(),
+            Some(acked) => self.waiters.split_off(&(acked.saturating_add(1), 0)),
+        };
+        std::mem::replace(&mut self.waiters, later)
+            .into_values()
+            .collect()
+    }
+
+    /// The set the master should propose now (`None`: keep it): members not caught up within
+    /// `haMaxTimeSlaveNotCatchup` leave; connected non-learners whose ack reached the confirm
+    /// offset join.
+    pub fn proposal(&self, now: Instant, master_max: u64) -> Option<BTreeSet<i64>> {
+        let stale = |id: &i64| {
+            self.slaves.get(id).is_none_or(|s| {
+                s.caught_up_at
+                    .is_none_or(|t| now - t > self.max_not_catchup)
+            })
+        };
+        let mut next: BTreeSet<i64> = self
+            .members
+            .iter()
+            .copied()
+            .filter(|id| *id == self.my_id || !stale(id))
+            .collect();
+        // Joining takes the confirm offset of the set without the members leaving.
+        let others = next.iter().filter(|id| **id != self.my_id);
+        let confirm = others
+            .map(|id| self.slaves.get(id).map_or(0, |s| s.acked))
+            .min()
+            .map_or(master_max, |acked| acked.min(master_max));
+        for (id, slave) in &self.slaves {
+            let joins = slave.link.is_some() && !slave.async_learner && slave.acked >= confirm;
+            if joins && !(self.members.contains(id) && stale(id)) {
+                next.insert(*id);
+            }
+        }
+        (next != self.members).then_some(next)
+    }
+}
+
+#[cfg(test)]
+#[path = "sync_set_tests.rs"]
+mod tests;
