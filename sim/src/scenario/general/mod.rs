@@ -137,6 +137,13 @@ pub async fn run(world: World, scenario: &Scenario) -> ScenarioResult {
     replicas::judge(&stage.cluster, &resolver, &config, &history, &mut result).await;
     replicas::judge_final_log(&stage.cluster, &resolver, &config, &history, &mut result).await;
     failover_figures(&resolver.master_deaths(), &history, &mut result);
+    if stage.cluster.controlled.iter().any(|c| *c) {
+        let moves: usize = history.master_changes.values().map(Vec::len).sum();
+        result.figure("master_moves", moves);
+        if moves > 0 {
+            result.reached("master_moved");
+        }
+    }
     figures(&stage, &injector.lock(), &swarm_kinds.lock(), &mut result);
     if let Some(tally) = impostors {
         let connected = tally.connected.load(Ordering::Relaxed);

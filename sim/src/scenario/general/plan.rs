@@ -302,6 +302,11 @@ pub fn declared(scenario: &Scenario) -> Vec<&'static str> {
     if kills_a_master(scenario) {
         probes.push("failover_acked");
     }
+    let controlled = scenario.topology.broker_groups.iter().any(|g| g.controller);
+    if controlled && !actions.is_empty() {
+        // The offset probe's tracker saw the routed master move to another replica.
+        probes.push("master_moved");
+    }
     if scenario
         .topology
         .broker_groups
