@@ -14,6 +14,10 @@
 //! a rewind to the start, redelivering the queue. Counted (`consumer_offsets_reset`). Under
 //! SYNC_FLUSH the queue cannot come back shorter than what was consumed: a violation.
 //!
+//! In controller mode a master switch (a stop of a replica, or the routed master moving)
+//! hands the queue to a replica whose offsets are the last ones it copied from the old
+//! master (every 10 s): counted as `consumer_offsets_rewound` too.
+//!
 //! A regression explained by neither (a consumer committing a stale offset after a
 //! rebalance, a reset nobody asked for) is a safety violation.
 
@@ -46,7 +50,10 @@ pub fn check(history: &History, config: &Configuration) -> Regressions {
         if let Some(&(before, before_at)) = last.get(&key) {
             if read.offset < before {
                 let broker = &read.queue.broker_name;
-                if history.broker_stopped_between(broker, before_at, read.at) {
+                let restarted = history.broker_stopped_between(broker, before_at, read.at);
+                // A switch: the new master has the offsets its slave copy last synced.
+                let switched = history.master_changed_between(broker, before_at, read.at);
+                if restarted || switched {
                     out.rewound += 1;
                 } else if resets_allowed
                     && history.power_lost_between(broker, Duration::ZERO, read.at)

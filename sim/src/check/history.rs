@@ -88,6 +88,22 @@ pub struct History {
     pub broker_starts: BTreeMap<String, Vec<Duration>>,
     /// Committed consumer offsets read at the brokers, in the order they were read.
     pub offsets: Vec<OffsetObservation>,
+    /// Classic SYNC_MASTER group → its slaves and when they stopped and started.
+    pub sync_slaves: BTreeMap<String, SlaveLog>,
+    /// Groups in controller mode: a stop of one of their replicas (logged in `broker_stops`)
+    /// may switch the master.
+    pub controlled: BTreeSet<String>,
+    /// Controller-mode group → times its routed master was seen to move to another replica.
+    pub master_changes: BTreeMap<String, Vec<Duration>>,
+}
+
+/// The slaves of one classic SYNC_MASTER group and their stops and starts, in order.
+#[derive(Clone, Debug, Default)]
+pub struct SlaveLog {
+    /// The slaves' node names.
+    pub slaves: BTreeSet<String>,
+    /// (time, slave, running again?) for each stop (kill, power loss, pause) and start.
+    pub changes: Vec<(Duration, String, bool)>,
 }
 
 /// One QUERY_CONSUMER_OFFSET answer: `group`'s committed offset of `queue` at time `at`.
@@ -118,6 +134,21 @@ impl History {
     /// Whether `group` should get messages of `topic`.
     pub fn expects(&self, group: &str, topic: &str) -> bool {
         self.group_topics.get(group).is_none_or(|t| t == topic)
+    }
+
+    /// Whether `broker` is a controller-mode group one of whose replicas stopped in
+    /// `(after, until]` (a master switch may have happened).
+    pub fn switch_possible_between(&self, broker: &str, after: Duration, until: Duration) -> bool {
+        self.controlled.contains(broker)
+            && (self.broker_stopped_between(broker, after, until)
+                || self.master_changed_between(broker, after, until))
+    }
+
+    /// Whether `broker`'s routed master moved to another replica in `(after, until]`.
+    pub fn master_changed_between(&self, broker: &str, after: Duration, until: Duration) -> bool {
+        self.master_changes
+            .get(broker)
+            .is_some_and(|times| times.iter().any(|&t| t > after && t <= until))
     }
 
     /// Whether `broker` lost power in `(after, until]`.

@@ -74,7 +74,7 @@ pub fn check(
 }
 
 /// The fault that befell `broker` after it acked `send`, if any.
-fn explain(
+pub fn explain(
     history: &History,
     broker: &str,
     send: &SendRecord,
@@ -82,6 +82,11 @@ fn explain(
 ) -> Option<FaultKind> {
     if dead_brokers.contains(&broker) {
         return Some(FaultKind::BrokerGoneForGood);
+    }
+    // A stop in a controller-mode group may have switched the master: the replication rows
+    // decide (before the flush rows: the new master's log is what counts).
+    if history.switch_possible_between(broker, send.sent_at, Duration::MAX) {
+        return Some(FaultKind::MasterSwitch);
     }
     // From the send's start: its ack may arrive after a power loss that took the message
     // (the answer was in flight).
@@ -144,6 +149,32 @@ mod tests {
             .1
             .starts_with("lost: A (producer 1"));
         assert!(lost.examples[0].ends_with("never reached group H"));
+    }
+
+    #[test]
+    fn a_stop_in_a_controller_group_is_judged_as_a_switch() {
+        use crate::check::matrix::Replication;
+        let mut h = History::default();
+        acked(&mut h, "A", 0, 0);
+        h.controlled.insert("broker-a".into());
+        h.broker_stops.insert("broker-a".into(), vec![ms(50)]);
+        let mut config = Configuration::new(FlushMode::Sync, &[FaultKind::MasterSwitch]);
+        config.replication = Replication::AsyncMaster;
+        let lag = check(&h, &["G"], &config, &[]);
+        assert_eq!(lag.reported.get("lost_replication_lag"), Some(&1));
+        config.replication = Replication::SyncMaster;
+        assert_eq!(
+            check(&h, &["G"], &config, &[]).lost,
+            1,
+            "all-ack loses nothing"
+        );
+        h.controlled.clear();
+        config.replication = Replication::Any;
+        assert_eq!(
+            check(&h, &["G"], &config, &[]).lost,
+            1,
+            "a classic kill neither"
+        );
     }
 
     #[test]

@@ -3,9 +3,19 @@
 //! matrix": SYNC_FLUSH loses no acknowledged message on power loss; ASYNC_FLUSH loses none on
 //! a process kill (the page cache survives) and may lose the unflushed tail on power loss
 //! (measured, not a failure). A broker whose disk never comes back takes its unconsumed
-//! messages with it (measured). The replication rows (SYNC_MASTER with the controller loses
-//! none across a switch; ASYNC_MASTER may lose the replication lag) are listed for
-//! completeness: no scenario runs slaves yet.
+//! messages with it (measured).
+//!
+//! Replication rows. *Classic* groups (4.x: a fixed master and slaves, no switch): the
+//! master's log is the truth, so an acked message's fate is its master's disk — the flush rows
+//! above decide, whatever the role; consumers read from a slave while the master is down, and
+//! when it returns its log wins. Classic HA never truncates, so after a master *power loss* a
+//! slave may hold the master's lost unflushed tail (rocketmq#1440, #373): the replica-prefix
+//! check reports it (`replicas_diverged`) instead of failing. In *controller* mode (5.x):
+//! SYNC_MASTER with all-ack in the sync-state set loses nothing across a master switch;
+//! ASYNC_MASTER (or SYNC_MASTER without all-ack) may lose the replication lag (reported,
+//! `lost_replication_lag`); replicas are truncated to agree, so a divergence that survives
+//! the liveness phase is a violation. Any SYNC_MASTER acknowledges only what a slave has
+//! (`acked_without_replica`, always checked).
 
 use std::collections::BTreeSet;
 
@@ -24,8 +34,11 @@ pub enum FaultKind {
     /// Acked after a power loss of its broker, at an offset the queue had handed out before
     /// the loss: consumers had committed past it, so they skip it.
     OffsetReusedAfterPowerLoss,
-    /// A master crashed and a slave took over (not simulated yet).
+    /// A master crashed and a slave took over (controller mode).
     MasterSwitch,
+    /// Not a loss: a slave's CommitLog is not a byte prefix of its master's after the
+    /// master lost power (classic HA never truncates).
+    ReplicaDivergedAfterPowerLoss,
 }
 
 /// How a finding is judged.
@@ -37,14 +50,19 @@ pub enum Claim {
     Reported(&'static str),
 }
 
-/// Replication mode of a row (only `None` rows apply until slaves are simulated).
+/// Replication mode of a row, or of a run (the mode of its groups that have slaves; groups
+/// without slaves are single masters, judged by the `Any` rows).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Replication {
-    /// Any: the row is about one broker's own disk.
+    /// Any: the row is about one broker's own disk (as a run: no group has slaves).
     Any,
+    /// Classic SYNC_MASTER with slaves, no controller (no automatic switch).
+    ClassicSyncMaster,
+    /// Classic ASYNC_MASTER with slaves, no controller.
+    ClassicAsyncMaster,
     /// SYNC_MASTER with the controller and all-ack in the sync-state set.
     SyncMaster,
-    /// ASYNC_MASTER.
+    /// ASYNC_MASTER with the controller (or SYNC_MASTER without all-ack).
     AsyncMaster,
 }
 
@@ -116,6 +134,20 @@ pub const MATRIX: &[Row] = &[
         loss: Claim::Reported("lost_replication_lag"),
         guarantee: "ASYNC_MASTER may lose the replication lag on a switch",
     },
+    Row {
+        flush: None,
+        replication: Replication::ClassicSyncMaster,
+        fault: FaultKind::ReplicaDivergedAfterPowerLoss,
+        loss: Claim::Reported("replicas_diverged"),
+        guarantee: "classic HA never truncates: after a master power loss a slave may keep the master's lost unflushed tail",
+    },
+    Row {
+        flush: None,
+        replication: Replication::ClassicAsyncMaster,
+        fault: FaultKind::ReplicaDivergedAfterPowerLoss,
+        loss: Claim::Reported("replicas_diverged"),
+        guarantee: "classic HA never truncates: after a master power loss a slave may keep the master's lost unflushed tail",
+    },
 ];
 
 /// A scenario's configuration, as far as the matrix cares.
@@ -153,7 +185,8 @@ impl Configuration {
             .map_or(Claim::Violation, |row| row.loss)
     }
 
-    /// The loss figures this configuration reports (its faults that some row excuses), in
+    /// The loss figures this configuration reports (`replicas_diverged` is not a loss: the
+    /// replica-prefix check writes it) (its faults that some row excuses), in
     /// matrix order: they appear on the final line even when zero.
     pub fn reported_figures(&self) -> Vec<&'static str> {
         let mut figures = Vec::new();
@@ -214,6 +247,22 @@ mod tests {
         let claim = config.loss(Some(FaultKind::BrokerGoneForGood));
         assert_eq!(claim, Claim::Reported("lost_with_broker"));
         assert_eq!(config.reported_figures(), ["lost_with_broker"]);
+    }
+
+    #[test]
+    fn classic_divergence_after_power_loss_is_reported_but_not_under_the_controller() {
+        let mut config = Configuration::new(FlushMode::Sync, &[FaultKind::PowerLoss]);
+        config.replication = Replication::ClassicSyncMaster;
+        let diverged = Some(FaultKind::ReplicaDivergedAfterPowerLoss);
+        assert_eq!(config.loss(diverged), Claim::Reported("replicas_diverged"));
+        assert!(
+            config.reported_figures().is_empty(),
+            "not a loss: the replica check writes its own figure"
+        );
+        config.replication = Replication::SyncMaster;
+        assert_eq!(config.loss(diverged), Claim::Violation);
+        config.replication = Replication::Any;
+        assert_eq!(config.loss(diverged), Claim::Violation);
     }
 
     #[test]

@@ -16,11 +16,15 @@
 //! | `offsets_dense` | per group and queue, delivered offsets have no holes (no poll skip) | a safety violation; excused on a power-lost broker under ASYNC_FLUSH |
 //! | `route_expiry` | a silent broker leaves the route 120–130 s after its last registration | a safety violation (DESIGN: "the 120 s route expiry happens within its bound") |
 //! | `consumer_offsets_monotonic` | a group's committed offset at the broker (QUERY_CONSUMER_OFFSET, probed every second by the `cluster` workload) never moves back | a safety violation; across a restart of the queue's broker (kill or power loss, any flush mode: offsets are persisted every 5 s), counted (`consumer_offsets_rewound`); a reset to the queue's start after an ASYNC_FLUSH power loss shortened the queue below the committed offset (OFFSET_MOVED), counted (`consumer_offsets_reset`) |
-//! | slave prefix | a slave's CommitLog is a byte prefix of its master's | **not checked**: no scenario runs slaves yet |
+//! | `acked_without_replica` | a classic SYNC_MASTER acks (SEND_OK) only while a slave runs to acknowledge (rocketmq#3015) | always a safety violation |
+//! | `acked_in_final_log` | at the end, every message a replicated group acked is in the group's final master's log at its acked (queue, offset) — the split-brain check (a fenced master's acked writes truncated on rejoin) | a safety violation unless the matrix excuses the loss (`lost::explain`); offsets trimmed by retention are counted (`final_log_unknown`) |
+//! | `replica_prefix` | at the end of a run, each slave's CommitLog is a byte prefix of its master's (read from the brokers' stores after the liveness phase) | a safety violation; after a master power loss in a classic group (no truncation in classic HA), reported (`replicas_diverged`) |
 //!
 //! Per-checker findings keep the first `KEPT` descriptions and count all.
 
 pub mod aborted_read;
+pub mod acked_in_final_log;
+pub mod acked_without_replica;
 pub mod body_mismatch;
 pub mod consumer_offsets_monotonic;
 pub mod duplicates;
@@ -30,6 +34,7 @@ pub mod matrix;
 pub mod offsets_dense;
 pub mod one_offset_one_message;
 pub mod queue_order;
+pub mod replica_prefix;
 pub mod route_expiry;
 pub mod send_offsets_monotonic;
 pub mod unexpected;
@@ -125,6 +130,7 @@ pub fn messaging(
         slots,
         sends,
         offsets_dense::check(history, config),
+        acked_without_replica::check(history),
     ] {
         safety.total += findings.total;
         let room = KEPT.saturating_sub(safety.kept.len());

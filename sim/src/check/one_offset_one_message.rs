@@ -58,8 +58,8 @@ pub fn check(history: &History, config: &Configuration) -> (Findings, u64) {
     (findings, reused)
 }
 
-/// Whether the broker of `queue` lost power between `since` and `now` and the loss of `held`
-/// is excused.
+/// Whether the broker of `queue` lost power (or, in controller mode, may have switched
+/// masters) between `since` and `now` and the loss of `held` is excused.
 fn reuse_excused(
     history: &History,
     config: &Configuration,
@@ -74,6 +74,14 @@ fn reuse_excused(
         .sends
         .get(held)
         .map_or(since, |s| s.sent_at.min(since));
+    // After a possible switch in a mode that may lose the replication lag, the new master
+    // hands the lost offsets out again. With all-ack consumers only see what every replica
+    // of the sync-state set has, so a message seen was never lost — by a switch or a power
+    // loss: nothing to excuse.
+    if history.switch_possible_between(&queue.broker_name, stored_after, now) {
+        let switch = config.loss(Some(FaultKind::MasterSwitch));
+        return matches!(switch, Claim::Reported(_));
+    }
     if !history.power_lost_between(&queue.broker_name, stored_after, now) {
         return false;
     }
@@ -92,6 +100,32 @@ mod tests {
 
     fn sync() -> Configuration {
         Configuration::new(FlushMode::Sync, &[FaultKind::PowerLoss])
+    }
+
+    #[test]
+    fn under_all_ack_a_switch_or_power_loss_excuses_no_reuse_and_without_it_a_switch_does() {
+        use crate::check::matrix::Replication;
+        let mut h = History::default();
+        deliver(&mut h, "G", "c1", 0, "unacked", 7); // delivered at 1 s
+        acked(&mut h, "B", 0, 3_000);
+        h.controlled.insert("broker-a".into());
+        h.broker_stops.insert("broker-a".into(), vec![ms(2_000)]);
+        h.power_losses.insert("broker-a".into(), vec![ms(2_000)]);
+        let mut config = sync();
+        config.replication = Replication::SyncMaster;
+        let (found, reused) = check(&h, &config);
+        assert_eq!(
+            (found.total, reused),
+            (1, 0),
+            "seen, then gone: a violation"
+        );
+        config.replication = Replication::AsyncMaster;
+        let (found, reused) = check(&h, &config);
+        assert_eq!(
+            (found.total, reused),
+            (0, 1),
+            "the replication lag: reported"
+        );
     }
 
     #[test]

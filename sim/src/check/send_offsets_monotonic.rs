@@ -20,6 +20,10 @@ pub fn check(history: &History, config: &Configuration) -> (Findings, u64) {
     let mut findings = Findings::default();
     let mut excused = 0;
     let allowed = matches!(config.loss(Some(FaultKind::PowerLoss)), Claim::Reported(_));
+    let lag_allowed = matches!(
+        config.loss(Some(FaultKind::MasterSwitch)),
+        Claim::Reported(_)
+    );
     // (producer, queue) → the highest offset acked so far, when, and when that send started
     // (an ack can arrive after a power loss that took its message: it was in flight).
     let mut last: BTreeMap<(u32, &MessageQueue), (i64, Duration, Duration)> = BTreeMap::new();
@@ -47,6 +51,10 @@ pub fn check(history: &History, config: &Configuration) -> (Findings, u64) {
             continue; // the two sends overlapped
         }
         if allowed && history.power_lost_between(&queue.broker_name, before_started, *at) {
+            excused += 1;
+            continue;
+        }
+        if lag_allowed && history.switch_possible_between(&queue.broker_name, before_started, *at) {
             excused += 1;
             continue;
         }

@@ -141,6 +141,23 @@ impl ScenarioSweep {
     }
 }
 
+impl ScenarioSweep {
+    /// The median and 99th percentile (nearest rank) of a numeric figure over the seeds that
+    /// reported it (`None`: none did).
+    pub fn percentiles(&self, key: &str) -> Option<(i64, i64)> {
+        let mut values: Vec<i64> = self
+            .results
+            .iter()
+            .flat_map(|r| &r.figures)
+            .filter(|(k, _)| k == key)
+            .filter_map(|(_, v)| v.parse().ok())
+            .collect();
+        values.sort_unstable();
+        let rank = |p: usize| values[(values.len() * p).div_ceil(100).max(1) - 1];
+        (!values.is_empty()).then(|| (rank(50), rank(99)))
+    }
+}
+
 /// A figure folded over seeds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Total {
@@ -189,6 +206,9 @@ pub fn table(rows: &[ScenarioSweep], reproduce: impl Fn(&ScenarioSweep, u64) -> 
                     }
                     Total::Max(max) => {
                         let _ = write!(line, " {key}≤{max}");
+                        if let Some((p50, p99)) = row.percentiles(&key) {
+                            let _ = write!(line, "(p50={p50},p99={p99})");
+                        }
                     }
                 }
             }
@@ -308,6 +328,10 @@ mod tests {
                 ("lost".to_string(), Total::Sum(0)),
             ]
         );
+        assert_eq!(row.percentiles("max_e2e_ms"), Some((7, 30)));
+        assert_eq!(row.percentiles("nothing_ms"), None);
+        let text = table(std::slice::from_ref(&row), |_, s| format!("repro {s}"));
+        assert!(text.contains("max_e2e_ms≤30(p50=7,p99=30)"), "{text}");
         // 300 virtual seconds in 1.5 core seconds; 3 seeds in 1.5 s → 7,200 per hour.
         assert_eq!(row.speedup_per_core(), 200.0);
         assert_eq!(row.seeds_per_core_hour(), 7200.0);

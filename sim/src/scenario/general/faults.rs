@@ -141,6 +141,8 @@ pub struct Injector {
     nodes: BTreeMap<String, NodeId>,
     /// Broker nodes → their group's name (for the oracle's fault log).
     brokers: BTreeMap<NodeId, String>,
+    /// Slaves of classic SYNC_MASTER groups → their group's name (the oracle's slave log).
+    sync_slaves: BTreeMap<NodeId, String>,
     ledger: Option<SharedLedger>,
     down: BTreeSet<NodeId>,
     paused: BTreeSet<NodeId>,
@@ -169,6 +171,7 @@ impl Injector {
             world: world.clone(),
             nodes,
             brokers,
+            sync_slaves: BTreeMap::new(),
             ledger,
             down: BTreeSet::new(),
             paused: BTreeSet::new(),
@@ -177,6 +180,35 @@ impl Injector {
             disks: BTreeSet::new(),
             network_degraded: false,
             applied: BTreeMap::new(),
+        }
+    }
+
+    /// Logs stops and starts of these slaves of classic SYNC_MASTER groups (node → group).
+    pub fn log_sync_slaves(&mut self, slaves: BTreeMap<NodeId, String>) {
+        if let Some(ledger) = &self.ledger {
+            let mut by_group: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+            for (node, group) in &slaves {
+                by_group
+                    .entry(group)
+                    .or_default()
+                    .push(self.world.node_name(*node));
+            }
+            let mut ledger = ledger.lock();
+            for (group, names) in by_group {
+                ledger.oracle.sync_master_slaves(group, &names);
+            }
+        }
+        self.sync_slaves = slaves;
+    }
+
+    fn log_slave(&self, node: NodeId, running: bool) {
+        if let (Some(ledger), Some(group)) = (&self.ledger, self.sync_slaves.get(&node)) {
+            let name = self.world.node_name(node);
+            let at = self.world.now();
+            ledger
+                .lock()
+                .oracle
+                .slave_changed(group, &name, running, at);
         }
     }
 
@@ -241,12 +273,14 @@ impl Injector {
             FaultAction::Kill => {
                 world.kill(node);
                 self.down.insert(node);
+                self.log_slave(node, false);
                 self.log_broker(node, |o, b, at| o.broker_stopped(b, at));
             }
             FaultAction::Restart => self.restart(node),
             FaultAction::PowerLoss => {
                 let report = world.power_loss(node);
                 self.down.insert(node);
+                self.log_slave(node, false);
                 self.log_broker(node, |o, b, at| {
                     o.broker_stopped(b, at);
                     o.power_lost(b, at);
@@ -261,10 +295,12 @@ impl Injector {
             FaultAction::Pause => {
                 world.pause(node);
                 self.paused.insert(node);
+                self.log_slave(node, false);
             }
             FaultAction::Resume => {
                 world.resume(node);
                 self.paused.remove(&node);
+                self.log_slave(node, !self.down.contains(&node));
             }
             FaultAction::Clog => world.clog_node(node),
             FaultAction::Unclog => world.unclog_node(node),
@@ -302,6 +338,7 @@ impl Injector {
         self.paused.remove(&node);
         self.world.restart(node);
         self.down.remove(&node);
+        self.log_slave(node, true);
         self.log_broker(node, |o, b, at| o.broker_started(b, at));
     }
 
@@ -347,6 +384,7 @@ impl Injector {
         }
         for node in std::mem::take(&mut self.paused) {
             world.resume(node);
+            self.log_slave(node, !self.down.contains(&node));
         }
         for node in self.down.clone() {
             self.restart(node);

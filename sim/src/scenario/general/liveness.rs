@@ -7,11 +7,14 @@
 //! * **lag zero**: every clustering group's committed offset at the broker equals the queue's
 //!   max offset. A committed offset past the end of a queue whose broker lost power under
 //!   ASYNC_FLUSH is the matrix's reported effect (`offsets_ahead`), not a lag;
-//! * **replication** (issue 7's hook): one master per group, slaves caught up.
+//! * **replication**: every replicated group has a master (routed as id 0), every replica
+//!   runs, every slave's CommitLog ends where its master's does (`replicas.rs`).
 
 use rocketsim::protocol::body::TopicRouteData;
 
 use super::probe::{self, ProbedQueue};
+use super::replicas;
+use super::targets::Targets;
 use crate::check::{self, Claim, Configuration, FaultKind};
 use crate::scenario::messaging::stage::Stage;
 use crate::scenario::namesrv_support::{ask_route_of, Answer};
@@ -24,7 +27,12 @@ pub struct Pending {
 }
 
 /// One convergence test.
-pub async fn pending(stage: &Stage, targets: &[ProbedQueue], config: &Configuration) -> Pending {
+pub async fn pending(
+    stage: &Stage,
+    targets: &[ProbedQueue],
+    resolver: &Targets,
+    config: &Configuration,
+) -> Pending {
     let mut pending = Pending::default();
     pending.not_converged.extend(routes_disagree(stage).await);
     if let Some(what) = undelivered(stage, config) {
@@ -42,7 +50,9 @@ pub async fn pending(stage: &Stage, targets: &[ProbedQueue], config: &Configurat
             .not_converged
             .push(format!("consumer lag: {}", lag.describe()));
     }
-    pending.not_converged.extend(replication_pending(stage));
+    let history = stage.ledger.lock().oracle.history().clone();
+    let replication = replicas::pending(&stage.cluster, resolver, config, &history).await;
+    pending.not_converged.extend(replication);
     pending
 }
 
@@ -117,16 +127,4 @@ fn undelivered(stage: &Stage, config: &Configuration) -> Option<String> {
     }
     let lost = check::lost::check(ledger.oracle.history(), &groups, config, &[]);
     (lost.lost > 0).then(|| format!("{} acked deliveries still missing", lost.lost))
-}
-
-/// Issue 7 (replication) adds here: every group has exactly one master, and each slave's
-/// CommitLog max offset equals its master's. With masters only there is nothing to wait for.
-fn replication_pending(stage: &Stage) -> Vec<String> {
-    stage
-        .cluster
-        .replicas
-        .iter()
-        .filter(|replicas| replicas.iter().filter(|r| r.broker_id == 0).count() != 1)
-        .map(|replicas| format!("group of {:?} has no single master", replicas[0].addr))
-        .collect()
 }

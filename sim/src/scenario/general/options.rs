@@ -62,12 +62,24 @@ pub struct BrokerGroupOptions {
     pub commitlog_segment_bytes: u64,
     /// Each fsync of the group's disks takes this long, drawn (ms); `[0, 0]`: instantly.
     pub fsync_latency_ms: [u64; 2],
-    /// Slaves of the group. Needs the replication issue: only 0 is accepted for now.
+    /// Slaves of the group (0..=3): nodes `<name>-s1`, … with `brokerId` 1, …, role SLAVE
+    /// (classic), the group's flush mode. SYNC_MASTER and `controller` need at least one.
     pub slaves: u8,
-    /// Controller mode (automatic master switch). Needs the replication issue: only `false`.
+    /// `slaveReadEnable` on the group's brokers: pulls far behind are sent to a slave. With or
+    /// without it, consumers read from a slave while the master is down (§5.5).
+    pub slave_read: bool,
+    /// Controller mode (§5.8, automatic master switch): a standalone controller node
+    /// `controller`; the group's brokers get `brokerId` 1..=slaves+1 and the controller elects
+    /// the master (`role` is the master's role; the first replica is the first candidate).
     pub controller: bool,
+    /// `allAckInSyncStateSet` of a controller-mode group: a send is acknowledged only when
+    /// every member of the sync-state set has it.
+    pub all_ack: bool,
     /// Planted bug for canaries: SYNC_FLUSH puts acknowledged before their sync.
     pub plant_ack_before_sync: bool,
+    /// rocketmq#3015: a node `<name>-impostor`, not a slave, keeps connecting to the master's
+    /// HA port during the safety phase and reporting huge offsets or garbage (classic groups).
+    pub ha_impostor: bool,
 }
 
 impl Default for BrokerGroupOptions {
@@ -79,8 +91,11 @@ impl Default for BrokerGroupOptions {
             commitlog_segment_bytes: 1024 * 1024,
             fsync_latency_ms: [0, 0],
             slaves: 0,
+            slave_read: false,
             controller: false,
+            all_ack: true,
             plant_ack_before_sync: false,
+            ha_impostor: false,
         }
     }
 }

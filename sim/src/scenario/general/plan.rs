@@ -10,8 +10,11 @@ use super::options::{
 };
 use super::swarm::SwarmKind;
 use super::FaultAction;
+use crate::check::matrix::Replication;
 use crate::check::{Configuration, FaultKind};
-use crate::scenario::messaging::cluster::{BrokerGroupSpec, ClusterSpec, StoreSpec};
+use crate::scenario::messaging::cluster::{
+    replica_name, BrokerGroupSpec, ClusterSpec, ControllerSpec, StoreSpec,
+};
 use crate::scenario::messaging::consumers::GroupSpec;
 use crate::scenario::messaging::stage::StageSpec;
 use crate::scenario::messaging::traffic::{Mode, ProducerPlan};
@@ -29,13 +32,30 @@ pub fn consumer_nodes(scenario: &Scenario) -> u8 {
     needed.unwrap_or(0).max(scenario.topology.consumer_nodes)
 }
 
+/// A fault target naming the current master of a group (`master:broker-a`), resolved when
+/// the fault is injected (`targets.rs`).
+pub const MASTER_OF: &str = "master:";
+
+/// The node lying to group `group`'s HA port.
+pub fn impostor_name(group: &str) -> String {
+    format!("{group}-impostor")
+}
+
 /// Every node a `cluster` run creates, by name (what `[[faults]]` and `[swarm]` may name).
 pub fn node_names(scenario: &Scenario) -> Vec<String> {
     let topology = &scenario.topology;
     let mut names: Vec<String> = (1..=topology.namesrvs)
         .map(|i| format!("namesrv-{i}"))
         .collect();
-    names.extend(topology.broker_groups.iter().map(|g| g.name.clone()));
+    for g in &topology.broker_groups {
+        names.extend((0..=g.slaves).map(|k| replica_name(&g.name, k)));
+        if g.ha_impostor {
+            names.push(impostor_name(&g.name));
+        }
+    }
+    if topology.broker_groups.iter().any(|g| g.controller) {
+        names.push("controller".to_string());
+    }
     names.extend((1..=producer_nodes(scenario)).map(|i| format!("producer-{i}")));
     names.extend((1..=consumer_nodes(scenario)).map(|i| format!("consumer-{i}")));
     names
@@ -63,6 +83,11 @@ pub fn stage_spec(scenario: &Scenario) -> StageSpec {
                 plant_ack_before_sync: g.plant_ack_before_sync,
                 commitlog_segment_bytes: g.commitlog_segment_bytes,
             },
+            slaves: g.slaves,
+            slave_read: g.slave_read,
+            controller: g
+                .controller
+                .then_some(ControllerSpec { all_ack: g.all_ack }),
         })
         .collect();
     let topics = scenario
@@ -173,7 +198,51 @@ pub fn guarantees(scenario: &Scenario) -> Configuration {
     if actions.contains(&FaultAction::Kill) {
         faults.push(FaultKind::ProcessKill);
     }
-    Configuration::new(flush, &faults)
+    let replication = replication(scenario);
+    let controlled = matches!(
+        replication,
+        Replication::SyncMaster | Replication::AsyncMaster
+    );
+    if controlled && !faults.is_empty() {
+        faults.push(FaultKind::MasterSwitch);
+    }
+    let mut config = Configuration::new(flush, &faults);
+    config.replication = replication;
+    config
+}
+
+/// The replication mode of the run: that of its groups with slaves (validated to be one).
+pub fn replication(scenario: &Scenario) -> Replication {
+    let Some(g) = scenario
+        .topology
+        .broker_groups
+        .iter()
+        .find(|g| g.slaves > 0)
+    else {
+        return Replication::Any;
+    };
+    match (g.controller, g.role, g.all_ack) {
+        (false, Role::SyncMaster, _) => Replication::ClassicSyncMaster,
+        (false, Role::AsyncMaster, _) => Replication::ClassicAsyncMaster,
+        (true, Role::SyncMaster, true) => Replication::SyncMaster,
+        (true, _, _) => Replication::AsyncMaster,
+    }
+}
+
+/// Whether the file kills or powers off a `master:<group>` target (the failover figure).
+fn kills_a_master(scenario: &Scenario) -> bool {
+    let dies = |a: FaultAction| matches!(a, FaultAction::Kill | FaultAction::PowerLoss);
+    let scheduled = scenario
+        .faults
+        .iter()
+        .any(|f| dies(f.action) && f.node.starts_with(MASTER_OF));
+    let swarmed = scenario.swarm.as_ref().is_some_and(|s| {
+        s.targets.iter().any(|t| t.starts_with(MASTER_OF))
+            && s.kinds
+                .iter()
+                .any(|k| matches!(k, SwarmKind::Kill | SwarmKind::PowerLoss))
+    });
+    scheduled || swarmed
 }
 
 /// The reached marks a `cluster` scenario declares.
@@ -216,8 +285,35 @@ pub fn declared(scenario: &Scenario) -> Vec<&'static str> {
     if actions.contains(&FaultAction::Partition) {
         probes.push("partitioned");
     }
+    let slave_read = scenario
+        .topology
+        .broker_groups
+        .iter()
+        .any(|g| g.slave_read && !g.controller);
+    let master_dies = [FaultAction::Kill, FaultAction::PowerLoss]
+        .iter()
+        .any(|a| actions.contains(a));
+    if slave_read && master_dies && !scenario.consumer_groups.is_empty() {
+        probes.push("delivered_while_master_down");
+    }
     if scenario.swarm.is_some() {
         probes.push("swarm_fault_injected");
+    }
+    if kills_a_master(scenario) {
+        probes.push("failover_acked");
+    }
+    let controlled = scenario.topology.broker_groups.iter().any(|g| g.controller);
+    if controlled && !actions.is_empty() {
+        // The offset probe's tracker saw the routed master move to another replica.
+        probes.push("master_moved");
+    }
+    if scenario
+        .topology
+        .broker_groups
+        .iter()
+        .any(|g| g.ha_impostor)
+    {
+        probes.push("impostor_connected");
     }
     probes.sort();
     probes.dedup();

@@ -26,12 +26,23 @@ use crate::{SimEnv, World};
 
 const CALL_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// The address of a broker group's current master, shared by the group's probed queues (in
+/// controller mode a tracker task moves it when the master does).
+pub type MasterCell = Arc<parking_lot::Mutex<SocketAddr>>;
+
 /// A queue of a group's topic and the address of its broker group's master.
 #[derive(Clone, Debug)]
 pub struct ProbedQueue {
     pub group: String,
     pub queue: MessageQueue,
-    pub broker: SocketAddr,
+    pub master: MasterCell,
+}
+
+impl ProbedQueue {
+    /// Where the queue's master is now.
+    pub fn broker(&self) -> SocketAddr {
+        *self.master.lock()
+    }
 }
 
 /// `Some(offset)` committed, `None` when the group has none; `Err` when the broker did not
@@ -46,7 +57,7 @@ pub async fn committed(client: &Client<SimEnv>, target: &ProbedQueue) -> Result<
         },
     );
     let response = client
-        .invoke(target.broker, request, CALL_TIMEOUT)
+        .invoke(target.broker(), request, CALL_TIMEOUT)
         .await
         .map_err(|_| ())?;
     match response.response_code() {
@@ -68,7 +79,7 @@ pub async fn max_offset(client: &Client<SimEnv>, target: &ProbedQueue) -> Result
             committed: None,
         });
     let response = client
-        .invoke(target.broker, request, CALL_TIMEOUT)
+        .invoke(target.broker(), request, CALL_TIMEOUT)
         .await
         .map_err(|_| ())?;
     match response.response_code() {
@@ -91,12 +102,16 @@ pub async fn run(
 ) {
     while !stop.load(Ordering::SeqCst) {
         for target in &targets {
+            // Stamped when asked: the answer is the state at some moment after this, so a
+            // broker stop right after the broker answered still falls after the stamp (and
+            // explains what the next answer says).
+            let asked_at = world.now();
             if let Ok(Some(offset)) = committed(&client, target).await {
                 let observation = OffsetObservation {
                     group: target.group.clone(),
                     queue: target.queue.clone(),
                     offset,
-                    at: world.now(),
+                    at: asked_at,
                 };
                 ledger.lock().oracle.offset_observed(observation);
             }

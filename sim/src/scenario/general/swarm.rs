@@ -12,6 +12,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::faults::{FaultAction, FaultStep, Injector};
+use super::plan::MASTER_OF;
+use super::targets::Targets;
 use crate::scenario::namesrv_support::Draw;
 use crate::World;
 
@@ -47,8 +49,10 @@ pub enum SwarmKind {
 pub struct SwarmOptions {
     /// Fault kinds the seed draws from (each seed keeps a random subset of them).
     pub kinds: Vec<SwarmKind>,
-    /// Victims: nodes whose names start with one of these (`namesrv`, `broker`, `consumer`,
-    /// `producer`).
+    /// Victims: nodes whose names start with one of these (`namesrv`, `broker` — slaves
+    /// `broker-a-s1` included —, `broker-a-s` for a group's slaves only, `consumer`,
+    /// `producer`, `controller`), and `master:<group>`: the group's master at the time of
+    /// the fault.
     pub targets: Vec<String>,
     /// Quiet time before each fault, drawn (s).
     pub interval_s: [u64; 2],
@@ -95,20 +99,36 @@ pub fn enabled(options: &SwarmOptions, draw: &Draw) -> Vec<SwarmKind> {
     keep
 }
 
+/// The swarm's victims among `nodes`: those a target prefixes, and each `master:<group>`
+/// target as is (resolved when drawn).
+pub fn victims(options: &SwarmOptions, nodes: &[String]) -> Vec<String> {
+    let mut victims: Vec<String> = nodes
+        .iter()
+        .filter(|v| options.targets.iter().any(|t| v.starts_with(t.as_str())))
+        .cloned()
+        .collect();
+    victims.extend(
+        options
+            .targets
+            .iter()
+            .filter(|t| t.starts_with(MASTER_OF))
+            .cloned(),
+    );
+    victims
+}
+
 /// Runs the swarm until virtual time `until`; returns the kinds this seed kept.
 pub async fn run(
     world: &World,
     options: &SwarmOptions,
     injector: &parking_lot::Mutex<Injector>,
+    resolver: &Targets,
     victims: &[String],
     until: Duration,
 ) -> Vec<SwarmKind> {
     let draw = Draw::new(world, "general/swarm");
     let kinds = enabled(options, &draw);
-    let victims: Vec<&String> = victims
-        .iter()
-        .filter(|v| options.targets.iter().any(|t| v.starts_with(t.as_str())))
-        .collect();
+    let victims: Vec<&String> = victims.iter().collect();
     if kinds.is_empty() || victims.is_empty() {
         return kinds;
     }
@@ -128,15 +148,38 @@ pub async fn run(
         let step = draw.between(1, (victims.len() as u64 - 1).max(1)) as usize;
         let other = victims[(index + step) % victims.len()];
         let (inject, undo) = steps(options, &draw, kind, victim, other, &victims);
+        // The undo steps name the node the fault hit, not the master of the time they run.
+        let mut resolved = Vec::new();
         for step in &inject {
+            resolved.push(resolver.resolve(step).await);
+        }
+        for step in &resolved {
             injector.lock().apply(step);
         }
         world.sleep(lasting).await;
         for step in &undo {
-            injector.lock().apply(step);
+            let step = same_victim(step, &inject, &resolved);
+            injector.lock().apply(&step);
         }
     }
     kinds
+}
+
+/// `undo` with the names its inject steps were resolved to (`master:a` → the node hit).
+fn same_victim(undo: &FaultStep, inject: &[FaultStep], resolved: &[FaultStep]) -> FaultStep {
+    let mut undo = undo.clone();
+    for (before, after) in inject.iter().zip(resolved) {
+        if undo.node == before.node {
+            undo.node = after.node.clone();
+        }
+        if undo.from == before.from {
+            undo.from = after.from.clone();
+        }
+        if undo.to == before.to {
+            undo.to = after.to.clone();
+        }
+    }
+    undo
 }
 
 /// The steps that inject one fault of `kind` and the steps that undo it.

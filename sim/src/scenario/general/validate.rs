@@ -2,7 +2,7 @@
 //! the file and the line).
 
 use super::faults::{FaultAction, FaultStep};
-use super::options::{ConsumerKind, Model, Order};
+use super::options::{BrokerGroupOptions, ConsumerKind, Model, Order, Role};
 use super::plan;
 use crate::scenario::messaging::cluster::BODY_BYTES_MAX;
 use crate::scenario::{Scenario, Workload};
@@ -94,6 +94,7 @@ fn topology(scenario: &Scenario) -> Result<(), Invalid> {
         );
     }
     let first_flush = t.broker_groups[0].flush;
+    let replicated = t.broker_groups.iter().find(|g| g.slaves > 0);
     for (i, g) in t.broker_groups.iter().enumerate() {
         let key = |k: &str| format!("topology.broker_groups[{i}].{k}");
         if g.name.is_empty()
@@ -111,17 +112,11 @@ fn topology(scenario: &Scenario) -> Result<(), Invalid> {
         if taken.iter().any(|p| g.name.starts_with(p)) {
             return err(key("name"), "clashes with the name of another node kind");
         }
-        if g.slaves > 0 {
-            return err(
-                key("slaves"),
-                "slaves need the replication issue (issue 7); only 0 for now",
-            );
-        }
-        if g.controller {
-            return err(
-                key("controller"),
-                "controller mode needs the replication issue (issue 7); only false for now",
-            );
+        replication(g, &key)?;
+        if let Some(r) = replicated.filter(|_| g.slaves > 0) {
+            if (r.role, r.controller, r.all_ack) != (g.role, g.controller, g.all_ack) {
+                return err(key("role"), "groups with slaves must share one role, controller and all_ack (the guarantee matrix is judged per run)");
+            }
         }
         if !(64 * 1024..=1 << 30).contains(&g.commitlog_segment_bytes) {
             return err(key("commitlog_segment_bytes"), "must be 64 KiB ..= 1 GiB");
@@ -133,6 +128,41 @@ fn topology(scenario: &Scenario) -> Result<(), Invalid> {
         if g.plant_ack_before_sync && g.flush.mode() != rocketsim::store::FlushMode::Sync {
             return err(key("plant_ack_before_sync"), "needs flush = \"SYNC_FLUSH\"");
         }
+    }
+    Ok(())
+}
+
+/// Slaves, roles and controller mode of one group.
+fn replication(g: &BrokerGroupOptions, key: &dyn Fn(&str) -> String) -> Result<(), Invalid> {
+    if g.slaves > 3 {
+        return err(key("slaves"), "at most 3 slaves per group");
+    }
+    if g.role == Role::SyncMaster && g.slaves == 0 {
+        return err(
+            key("role"),
+            "SYNC_MASTER needs a slave to acknowledge (slaves >= 1)",
+        );
+    }
+    if g.slave_read && g.slaves == 0 {
+        return err(key("slave_read"), "needs slaves >= 1");
+    }
+    if g.controller && g.slaves == 0 {
+        return err(
+            key("controller"),
+            "controller mode switches masters between replicas: needs slaves >= 1",
+        );
+    }
+    if g.ha_impostor && (g.slaves == 0 || g.controller) {
+        return err(
+            key("ha_impostor"),
+            "lies to a classic master's HA port: needs slaves >= 1 and no controller",
+        );
+    }
+    if !g.all_ack && !g.controller {
+        return err(
+            key("all_ack"),
+            "allAckInSyncStateSet is a controller-mode setting (controller = true)",
+        );
     }
     Ok(())
 }
@@ -250,7 +280,25 @@ fn groups(scenario: &Scenario) -> Result<(), Invalid> {
 
 fn faults(scenario: &Scenario) -> Result<(), Invalid> {
     let names = plan::node_names(scenario);
+    let groups: Vec<&str> = scenario
+        .topology
+        .broker_groups
+        .iter()
+        .map(|g| g.name.as_str())
+        .collect();
     let known = |key: String, name: &str| -> Result<(), Invalid> {
+        if let Some(group) = name.strip_prefix(plan::MASTER_OF) {
+            return match groups.contains(&group) {
+                true => Ok(()),
+                false => err(
+                    key,
+                    format!(
+                        "no broker group named {group:?} (groups: {})",
+                        groups.join(", ")
+                    ),
+                ),
+            };
+        }
         match names.iter().any(|n| n == name) {
             true => Ok(()),
             false => err(

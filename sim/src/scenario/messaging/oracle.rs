@@ -86,6 +86,34 @@ impl Oracle {
         times.or_default().push(at);
     }
 
+    /// `group` runs in controller mode (its replicas' stops may switch the master).
+    pub fn controlled(&mut self, group: &str) {
+        self.history.controlled.insert(group.to_string());
+    }
+
+    /// `group`'s routed master moved to another replica at `at` (controller mode).
+    pub fn master_changed(&mut self, group: &str, at: Duration) {
+        let times = self.history.master_changes.entry(group.to_string());
+        times.or_default().push(at);
+    }
+
+    /// `group` is a classic SYNC_MASTER with these slaves (node names).
+    pub fn sync_master_slaves(&mut self, group: &str, slaves: &[String]) {
+        let log = self
+            .history
+            .sync_slaves
+            .entry(group.to_string())
+            .or_default();
+        log.slaves = slaves.iter().cloned().collect();
+    }
+
+    /// A slave of a classic SYNC_MASTER group stopped (`running` false) or ran again.
+    pub fn slave_changed(&mut self, group: &str, slave: &str, running: bool, at: Duration) {
+        if let Some(log) = self.history.sync_slaves.get_mut(group) {
+            log.changes.push((at, slave.to_string(), running));
+        }
+    }
+
     /// The probe read `group`'s committed offset of `queue` at the broker.
     pub fn offset_observed(&mut self, observation: check::OffsetObservation) {
         self.history.offsets.push(observation);
