@@ -15,8 +15,11 @@ use ha_common::{add_namesrv, ns_addr, on_ha_sim};
 use parking_lot::Mutex;
 use rocketsim::admin::{Admin, AdminConfig};
 use rocketsim::broker::{Broker, BrokerConfig, BrokerRole, ReplicaRole};
+use rocketsim::client::{Message, Producer, ProducerConfig};
 use rocketsim::controller::{Controller, ControllerConfig};
+use rocketsim::env::Clock;
 use rocketsim::env::Net;
+use rocketsim::protocol::message_id::OffsetMsgId;
 use rocketsim::protocol::{RemotingCommand, RequestCode, ResponseCode};
 use rocketsim_sim::{NodeId, SimEnv, World};
 use std::net::SocketAddr;
@@ -288,5 +291,80 @@ fn the_slave_takes_over_when_the_master_dies_and_the_old_master_follows_it() {
             vec![ResponseCode::SERVICE_NOT_AVAILABLE],
             "a slave takes no writes"
         );
+    });
+}
+
+/// A producer (the client library) that was writing to the master when it died finds the new
+/// master at its first failure, not at its next 30 s route poll.
+#[test]
+fn a_producer_follows_the_switch_at_its_first_failure() {
+    on_ha_sim(12, |world| async move {
+        add_namesrv(&world);
+        add_controller(&world);
+        world.sleep(Duration::from_secs(1)).await;
+        let (first, a) = add_broker(&world, 2, 1, all_ack);
+        until(&world, "first master", Duration::from_secs(30), || {
+            role(&a) == Some(ReplicaRole::Master)
+        })
+        .await;
+        let (_, b) = add_broker(&world, 3, 2, all_ack);
+        let cli = world.add_client_node("client", sim_ip(9));
+        let master = sim_addr(2, 10911);
+        world
+            .run_on(cli, move |env| async move {
+                let c = client(&env);
+                let created = call(&c, master, create_topic("Switched", QUEUES)).await;
+                assert_code(&created, ResponseCode::SUCCESS);
+            })
+            .await
+            .expect("client up");
+        until(
+            &world,
+            "the slave joins the sync-state set",
+            Duration::from_secs(40),
+            || broker(&a).sync_state_set().0.len() == 2,
+        )
+        .await;
+        let killer = async {
+            world.sleep(Duration::from_secs(5)).await;
+            world.kill(first);
+            world.now()
+        };
+        let producing = world.run_on(cli, |env| async move {
+            let config = ProducerConfig::new("switch-producer", vec![ns_addr()], sim_ip(9));
+            let producer = Producer::new(env.clone(), config);
+            producer.start();
+            // Send every 100 ms for 40 s; note when each success happened and where.
+            let mut acked = Vec::new();
+            for i in 0..400 {
+                let message = Message::new("Switched", format!("p{i}").into_bytes());
+                if let Ok(result) = producer.send(message).await {
+                    let offset_id: OffsetMsgId = result.offset_msg_id.parse().expect("id");
+                    acked.push((env.now().since_origin(), offset_id.store_host));
+                }
+                env.sleep(Duration::from_millis(100)).await;
+            }
+            producer.shutdown();
+            acked
+        });
+        let (killed_at, acked) = futures::join!(killer, producing);
+        let acked = acked.expect("client up");
+        let new_master = sim_addr(3, 10911);
+        assert!(
+            acked.iter().any(|(_, host)| *host == master),
+            "acked on the first master"
+        );
+        let first_on_new = acked
+            .iter()
+            .find(|(_, host)| *host == new_master)
+            .map(|(at, _)| *at)
+            .expect("the producer reached the new master");
+        let waited = first_on_new.saturating_sub(killed_at);
+        eprintln!("first acknowledged send on the new master {waited:?} after the kill");
+        assert!(
+            waited < Duration::from_secs(10),
+            "{waited:?}: waited for the 30 s route poll"
+        );
+        assert_eq!(role(&b), Some(ReplicaRole::Master));
     });
 }

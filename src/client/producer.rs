@@ -3,7 +3,9 @@
 //! Owns: a connection pool, the route cache, the queue selector (round robin and the optional
 //! latency fault strategy, `fault.rs`), the UNIQ_KEY generator, and two timer tasks (route
 //! refresh and HEART_BEAT to every known broker, each every 30 s; the first heartbeat after
-//! 1 s, as Java does).
+//! 1 s, as Java does). Unlike Java, a failed attempt also fetches its topic's route again at
+//! once (at most every 2 s, repeated until every broker group it named is routed again), so
+//! a controller-mode switch is followed at the first failure, not at the next 30 s poll.
 //!
 //! Delivery model, as Java's: a sync send is at-least-once across its attempts — an attempt
 //! that timed out or whose connection closed may have been stored, and the retry stores the
@@ -29,7 +31,7 @@ use super::request::{
     send_request, SendContext,
 };
 use super::route_cache::{RouteCache, RouteError, TopicPublishInfo, TBW102};
-use crate::env::{Env, Spawn, Task};
+use crate::env::{Env, Instant, Spawn, Task};
 use crate::protocol::body::MessageQueue;
 use crate::protocol::header::UnregisterClientHeader;
 use crate::protocol::heartbeat::{HeartbeatData, ProducerData};
@@ -38,6 +40,7 @@ use crate::protocol::{RemotingCommand, RequestCode};
 use crate::remoting::{Client, Dispatcher, RemotingConfig, RpcError};
 use bytes::Bytes;
 use parking_lot::Mutex;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,6 +49,9 @@ use std::time::Duration;
 const CLIENT_INNER_PRODUCER: &str = "CLIENT_INNER_PRODUCER";
 /// Delay of the first heartbeat after start (Java: 1 s).
 const FIRST_HEARTBEAT_MS: u64 = 1_000;
+/// A failed attempt fetches the topic's route again at once (a master that died or became a
+/// slave: the new master is routed as soon as it registers), at most this often per topic.
+const REFRESH_AFTER_FAILURE_EVERY: Duration = Duration::from_secs(2);
 
 /// A producer. Cheap to clone (a handle).
 pub struct Producer<E: Env> {
@@ -69,6 +75,8 @@ struct Inner<E: Env> {
     uniq: Mutex<UniqKeyGenerator>,
     running: AtomicBool,
     timers: Mutex<Vec<<E as Spawn>::Task>>,
+    /// When a failed attempt last triggered a route refresh, per topic.
+    refreshed_after_failure: Mutex<BTreeMap<String, Instant>>,
 }
 
 /// How an attempt's request is built for a chosen queue and born timestamp.
@@ -103,6 +111,7 @@ impl<E: Env> Producer<E> {
                 uniq: Mutex::new(uniq),
                 running: AtomicBool::new(false),
                 timers: Mutex::new(Vec::new()),
+                refreshed_after_failure: Mutex::new(BTreeMap::new()),
             }),
         }
     }
@@ -443,6 +452,47 @@ impl<E: Env> Producer<E> {
             failed,
             end.since_origin(),
         );
+        if failed {
+            self.refresh_route_after_failure(&queue.topic);
+        }
         (failed, result)
+    }
+
+    /// The route may be stale (its master died, or a controller made it a slave): fetch it
+    /// again in the background rather than wait up to `poll_name_server_interval`. (Java's
+    /// producer waits for its 30 s poll; this is the "on the first failure".)
+    fn refresh_route_after_failure(&self, topic: &str) {
+        let inner = &self.inner;
+        let now = inner.env.now();
+        {
+            let mut last = inner.refreshed_after_failure.lock();
+            if last
+                .get(topic)
+                .is_some_and(|&at| now - at < REFRESH_AFTER_FAILURE_EVERY)
+            {
+                return;
+            }
+            last.insert(topic.to_string(), now);
+        }
+        let (refresher, topic) = (inner.clone(), topic.to_string());
+        drop(inner.env.spawn("producer-route-after-failure", async move {
+            // A group between masters is missing from the route: look again until its new
+            // master is routed, for at most one poll interval.
+            let before = refresher.routes.cached(&topic).unwrap_or_default();
+            let poll = Duration::from_millis(refresher.config.poll_name_server_interval_ms);
+            let rounds = (poll.as_millis() / REFRESH_AFTER_FAILURE_EVERY.as_millis()).max(1);
+            for _ in 0..rounds {
+                let complete = match refresher.routes.refresh(&topic).await {
+                    Ok(now) => {
+                        (before.broker_addrs.keys()).all(|b| now.broker_addrs.contains_key(b))
+                    }
+                    Err(_) => false,
+                };
+                if complete {
+                    return;
+                }
+                refresher.env.sleep(REFRESH_AFTER_FAILURE_EVERY).await;
+            }
+        }));
     }
 }
