@@ -238,27 +238,6 @@ fn ha_port_impostor_acknowledges_nothing_without_the_real_slave() {
 }
 
 #[test]
-fn partitioned_master_is_fenced_or_replaced_and_nothing_acked_is_lost() {
-    let scenario = scenario("partitioned-master.toml");
-    let (results, wall) = sweep(seeds(10), |seed| one(seed, &scenario));
-    assert_clean("partitioned-master", &results);
-    totals("partitioned-master", &results, wall);
-    for (seed, r) in &results {
-        assert!(r.reached.contains("liveness_converged"), "seed {seed}");
-        assert_eq!(figure(r, "replicas_compared"), 2, "seed {seed}");
-        assert!(figure(r, "final_log_checked") > 0, "seed {seed}");
-    }
-    // The controller elected another replica in some seeds (in the others the cut-off master
-    // stays fenced: its SYNC sends end indeterminate).
-    assert!(
-        results
-            .iter()
-            .any(|(_, r)| r.reached.contains("master_moved")),
-        "no seed saw the master move"
-    );
-}
-
-#[test]
 fn consumer_crash_moves_queues_to_the_survivors() {
     let scenario = scenario("consumer-crash.toml");
     let (results, wall) = sweep(seeds(1), |seed| one(seed, &scenario));

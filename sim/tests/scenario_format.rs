@@ -239,10 +239,10 @@ fn the_replication_scenarios_are_judged_by_their_matrix_rows() {
         Claim::Reported("lost_replication_lag")
     );
     assert!(lag.reported_figures().contains(&"lost_replication_lag"));
-    let partitioned = config("partitioned-master.toml");
+    let partitioned = config("pending/partitioned-master.toml");
     assert_eq!(partitioned.replication, Replication::SyncMaster);
     // The node names faults may use: slaves, the controller, the impostor.
-    let names = plan::node_names(&load(&root.join("partitioned-master.toml")).unwrap());
+    let names = plan::node_names(&load(&root.join("pending/partitioned-master.toml")).unwrap());
     for name in ["broker-a", "broker-a-s1", "broker-a-s2", "controller"] {
         assert!(names.iter().any(|n| n == name), "{name} in {names:?}");
     }

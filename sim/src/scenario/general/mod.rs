@@ -281,24 +281,23 @@ async fn track_masters(
     ledger: crate::scenario::messaging::traffic::SharedLedger,
     stop: Arc<AtomicBool>,
 ) {
+    // The first answer per group only places the cell: the first election (whoever asks
+    // first wins it) is not a switch.
+    let mut placed = vec![false; cells.len()];
     while !stop.load(Ordering::SeqCst) {
-        for ((group, controlled), cell) in stage_cluster.iter().zip(&cells) {
+        for (i, ((group, controlled), cell)) in stage_cluster.iter().zip(&cells).enumerate() {
             if !controlled {
                 continue;
             }
             let Some(addr) = resolver.master_addr_of(group).await else {
                 continue;
             };
-            let moved = {
-                let mut current = cell.lock();
-                let moved = *current != addr;
-                *current = addr;
-                moved
-            };
-            if moved {
+            let moved = std::mem::replace(&mut *cell.lock(), addr) != addr;
+            if moved && placed[i] {
                 world.record("master.moved", format_args!("{group} {addr}"));
                 ledger.lock().oracle.master_changed(group, world.now());
             }
+            placed[i] = true;
         }
         world.sleep(PROBE_PERIOD).await;
     }
