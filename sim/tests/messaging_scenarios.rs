@@ -186,9 +186,7 @@ fn partition_swarm_converges_after_healing() {
 
 #[test]
 fn slave_read_failover_master_dies_consumers_read_the_slave_nothing_acked_lost() {
-    // In `pending/` (some seeds find consumer offsets rewound at the returned master, see
-    // scenarios/README.md); these seeds pass.
-    let scenario = scenario("pending/slave-read-failover.toml");
+    let scenario = scenario("slave-read-failover.toml");
     let (results, wall) = sweep(seeds(10), |seed| one(seed, &scenario));
     assert_clean("slave-read-failover", &results);
     totals("slave-read-failover", &results, wall);
@@ -235,6 +233,54 @@ fn ha_port_impostor_acknowledges_nothing_without_the_real_slave() {
         // While the real slave ran, broker-a acknowledged; those survived the power loss.
         assert!(figure(r, "final_log_checked") > 0, "seed {seed}");
     }
+}
+
+#[test]
+fn master_slave_switch_loses_nothing_acknowledged() {
+    let scenario = scenario("master-slave-switch.toml");
+    let (results, wall) = sweep(seeds(6), |seed| one(seed, &scenario));
+    assert_clean("master-slave-switch", &results);
+    totals("master-slave-switch", &results, wall);
+    for (seed, r) in &results {
+        assert_eq!(figure(r, "lost"), 0, "seed {seed}");
+        assert!(r.reached.contains("liveness_converged"), "seed {seed}");
+    }
+    assert!(
+        results
+            .iter()
+            .any(|(_, r)| r.reached.contains("master_moved")),
+        "no seed switched masters"
+    );
+}
+
+#[test]
+fn async_master_switch_reports_what_the_lag_lost() {
+    let scenario = scenario("async-master-switch.toml");
+    let (results, wall) = sweep(seeds(6), |seed| one(seed, &scenario));
+    assert_clean("async-master-switch", &results);
+    totals("async-master-switch", &results, wall);
+    println!(
+        "async-master-switch: lost_replication_lag={} master_moves={}",
+        sum(&results, "lost_replication_lag"),
+        sum(&results, "master_moves"),
+    );
+}
+
+#[test]
+fn partitioned_master_is_fenced_and_nothing_acked_is_lost() {
+    let scenario = scenario("partitioned-master.toml");
+    let (results, wall) = sweep(seeds(6), |seed| one(seed, &scenario));
+    assert_clean("partitioned-master", &results);
+    totals("partitioned-master", &results, wall);
+    for (seed, r) in &results {
+        assert_eq!(figure(r, "lost"), 0, "seed {seed}");
+    }
+    assert!(
+        results
+            .iter()
+            .any(|(_, r)| r.reached.contains("master_moved")),
+        "the cut-off master was never replaced"
+    );
 }
 
 #[test]

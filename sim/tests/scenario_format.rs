@@ -201,10 +201,8 @@ fn the_binary_exits_64_on_a_bad_file() {
 
 #[test]
 fn every_shipped_scenario_loads() {
-    // `pending/` holds scenarios waiting on work in `src/` (CI sweeps `scenarios/*.toml`
-    // only); they must load all the same.
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
-    for dir in [root.clone(), root.join("pending")] {
+    for dir in [root.clone()] {
         for entry in std::fs::read_dir(dir).expect("scenarios/") {
             let path = entry.expect("entry").path();
             if path.extension().is_some_and(|e| e == "toml") {
@@ -228,21 +226,21 @@ fn the_replication_scenarios_are_judged_by_their_matrix_rows() {
         Claim::Violation,
         "SYNC_FLUSH"
     );
-    let switch = config("pending/master-slave-switch.toml");
+    let switch = config("master-slave-switch.toml");
     assert_eq!(switch.replication, Replication::SyncMaster);
     assert!(switch.faults.contains(&FaultKind::MasterSwitch));
     assert_eq!(switch.loss(Some(FaultKind::MasterSwitch)), Claim::Violation);
-    let lag = config("pending/async-master-switch.toml");
+    let lag = config("async-master-switch.toml");
     assert_eq!(lag.replication, Replication::AsyncMaster);
     assert_eq!(
         lag.loss(Some(FaultKind::MasterSwitch)),
         Claim::Reported("lost_replication_lag")
     );
     assert!(lag.reported_figures().contains(&"lost_replication_lag"));
-    let partitioned = config("pending/partitioned-master.toml");
+    let partitioned = config("partitioned-master.toml");
     assert_eq!(partitioned.replication, Replication::SyncMaster);
     // The node names faults may use: slaves, the controller, the impostor.
-    let names = plan::node_names(&load(&root.join("pending/partitioned-master.toml")).unwrap());
+    let names = plan::node_names(&load(&root.join("partitioned-master.toml")).unwrap());
     for name in ["broker-a", "broker-a-s1", "broker-a-s2", "controller"] {
         assert!(names.iter().any(|n| n == name), "{name} in {names:?}");
     }

@@ -7,7 +7,8 @@
 //! max); scanned entries all filtered out or a record no longer readable →
 //! PULL_RETRY_IMMEDIATELY with next past them. The body is the stored records verbatim,
 //! bounded by maxMsgNums (capped) and a byte limit. suggestWhichBrokerId follows §5.5 (see
-//! `suggest_broker`). No OFFSET_MOVED_EVENT is published.
+//! `suggest_broker`). No OFFSET_MOVED_EVENT is published. A slave never answers
+//! PULL_OFFSET_MOVED (`moved_on_a_slave`).
 //!
 //! Long polling: a PULL_NOT_FOUND with the suspend flag parks in the hold table until a message
 //! for the queue is dispatched, the 5 s check finds the queue grew, or the hold
@@ -47,6 +48,8 @@ struct Outcome {
     body: Bytes,
     /// Physical offset of the last consume-queue entry read (§5.5's `maxPhyOffsetPulling`).
     last_physical: Option<u64>,
+    /// Suggest the master whatever §5.5 would say (a slave that cannot answer).
+    to_master: bool,
 }
 
 pub(crate) async fn pull<E: Env>(
@@ -72,6 +75,7 @@ pub(crate) async fn pull<E: Env>(
     let offset = header.queue_offset.max(0) as u64;
     loop {
         let outcome = execute(&state, &header, tags.as_ref())?;
+        let outcome = moved_on_a_slave(&state, outcome, offset);
         let may_hold = outcome.code == ResponseCode::PULL_NOT_FOUND
             && flags.has_suspend()
             && state.env.now() < deadline;
@@ -194,6 +198,7 @@ fn execute<E: Env>(
         max,
         body: Bytes::new(),
         last_physical: None,
+        to_master: false,
     };
     if max == 0 {
         let code = match offset {
@@ -268,12 +273,38 @@ fn read<E: Env>(
         max,
         body: body.freeze(),
         last_physical,
+        to_master: false,
     })
+}
+
+/// A slave does not move a consumer's offset (Java 4.9 without `offsetCheckInSlave`): an
+/// offset outside its queue is one it has not replicated yet (or, below its start, one only
+/// the master has). Beyond its end: PULL_NOT_FOUND, held like any pull at the end until the
+/// replica gets there; below its start: PULL_RETRY_IMMEDIATELY, suggesting the master.
+/// Unlike Java, `nextBeginOffset` stays at the requested offset: Java's (0 for a queue that
+/// starts at 0) sends the consumer back to the start of the queue.
+fn moved_on_a_slave<E: Env>(state: &State<E>, outcome: Outcome, requested: u64) -> Outcome {
+    if outcome.code != ResponseCode::PULL_OFFSET_MOVED || state.takes_writes() {
+        return outcome;
+    }
+    let code = match requested > outcome.max {
+        true => ResponseCode::PULL_NOT_FOUND,
+        false => ResponseCode::PULL_RETRY_IMMEDIATELY,
+    };
+    Outcome {
+        code,
+        next: requested,
+        to_master: true,
+        ..outcome
+    }
 }
 
 fn respond<E: Env>(state: &State<E>, group: &str, outcome: Outcome) -> RemotingCommand {
     let header = PullMessageResponseHeader {
-        suggest_which_broker_id: suggest_broker(state, group, outcome.last_physical),
+        suggest_which_broker_id: match outcome.to_master {
+            true => MASTER_ID,
+            false => suggest_broker(state, group, outcome.last_physical),
+        },
         next_begin_offset: outcome.next as i64,
         min_offset: outcome.min as i64,
         max_offset: outcome.max as i64,

@@ -77,6 +77,8 @@ pub(crate) struct Replicas<E: Env> {
     client: ControllerClient<E>,
     /// The metadata sync, while a slave.
     following: Mutex<Vec<E::Task>>,
+    /// The master epoch this broker stepped down from for lack of controller heartbeats.
+    lease_lost_in: Mutex<Option<i32>>,
 }
 
 impl<E: Env> Replicas<E> {
@@ -97,6 +99,7 @@ impl<E: Env> Replicas<E> {
             registrar: registrar.clone(),
             client,
             following: Mutex::new(Vec::new()),
+            lease_lost_in: Mutex::new(None),
         });
         replicas.report_stats();
         replicas.client.start();
@@ -111,6 +114,7 @@ impl<E: Env> Replicas<E> {
         let stats = env.spawn("broker-controller-stats", async move {
             loop {
                 r.report_stats();
+                r.check_lease().await;
                 r.state
                     .env
                     .sleep(r.state.config.controller.heartbeat_interval)
@@ -132,6 +136,47 @@ impl<E: Env> Replicas<E> {
     pub fn shutdown(&self) {
         self.stop_following();
         self.client.shutdown();
+    }
+
+    /// A master's lease: the controller elects another master once it has had no heartbeat
+    /// for `controllerHeartBeatTimeoutMills`, so a master whose heartbeats have gone
+    /// unanswered that long may already be replaced. It steps down (no writes, no reads, off
+    /// the name servers) instead of serving beside the new master (a master cut off from the
+    /// controller but not from clients, rocketmq#6662/#7017). With heartbeats answered again
+    /// and the controller still naming it master at the same epoch, it takes the role back.
+    async fn check_lease(&self) {
+        let view = self.state.role();
+        let timeout = self.state.config.controller.heartbeat_timeout;
+        let now = self.state.env.now();
+        let fresh = (self.client.last_heartbeat_acked()).is_some_and(|at| now - at < timeout);
+        match view.role {
+            ReplicaRole::Master if !fresh => {
+                tracing::warn!(target: "rocketsim::broker", epoch = view.master_epoch,
+                    ?timeout, "no heartbeat answered by the controller: stepping down");
+                *self.lease_lost_in.lock() = Some(view.master_epoch);
+                self.state.replication.step_down();
+                self.state.set_role(ReplicaView {
+                    role: ReplicaRole::Pending,
+                    ..view
+                });
+                self.registrar.unregister_all().await;
+                self.registrar.set_broker_id(UNREGISTERED);
+            }
+            ReplicaRole::Pending if fresh => {
+                let lost_in = *self.lease_lost_in.lock();
+                let still_master = self.client.role().filter(|(role, epoch)| {
+                    *role == crate::controller::client::Role::Master && Some(*epoch) == lost_in
+                });
+                if let Some((_, epoch)) = still_master {
+                    *self.lease_lost_in.lock() = None;
+                    let (set, set_epoch) = self.client.sync_state_set();
+                    tracing::info!(target: "rocketsim::broker", epoch,
+                        "heartbeats answered again and still master: taking the role back");
+                    self.become_master(epoch, set, set_epoch).await;
+                }
+            }
+            _ => {}
+        }
     }
 
     async fn apply(&self, event: RoleEvent) {
@@ -171,6 +216,7 @@ impl<E: Env> Replicas<E> {
     }
 
     async fn become_master(&self, epoch: i32, set: BTreeSet<BrokerId>, set_epoch: i32) {
+        *self.lease_lost_in.lock() = None;
         self.stop_following();
         let state = &self.state;
         if let Err(error) = state.replication.become_master(epoch, set, set_epoch).await {
@@ -197,6 +243,7 @@ impl<E: Env> Replicas<E> {
     }
 
     async fn become_slave(&self, master_id: BrokerId, master_addr: &str, epoch: i32) {
+        *self.lease_lost_in.lock() = None;
         self.stop_following();
         let state = &self.state;
         state.replication.step_down();

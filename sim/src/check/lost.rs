@@ -94,20 +94,37 @@ pub fn explain(
         return Some(FaultKind::PowerLoss);
     }
     let acked_at = send.ended_at.unwrap_or(send.sent_at);
-    reused_after_power_loss(history, send, acked_at)
-        .then_some(FaultKind::OffsetReusedAfterPowerLoss)
+    // A controller-mode group whose master moved: the new master hands out again the queue
+    // offsets of what it never received (the replication rows decide).
+    if history.controlled.contains(broker) {
+        let stops = history.broker_stops.get(broker).into_iter().flatten();
+        let starts = history.broker_starts.get(broker).into_iter().flatten();
+        let moves = history.master_changes.get(broker).into_iter().flatten();
+        let switches: Vec<Duration> = stops.chain(starts).chain(moves).copied().collect();
+        if reused_after(history, send, acked_at, &switches) {
+            return Some(FaultKind::MasterSwitch);
+        }
+    }
+    let losses = history
+        .power_losses
+        .get(broker)
+        .cloned()
+        .unwrap_or_default();
+    reused_after(history, send, acked_at, &losses).then_some(FaultKind::OffsetReusedAfterPowerLoss)
 }
 
-/// Whether `send` was acked after a power loss of its broker at an offset that its queue had
-/// already handed out (acked or delivered) before that power loss.
-fn reused_after_power_loss(history: &History, send: &SendRecord, acked_at: Duration) -> bool {
+/// Whether `send` was acked after one of `points` (a power loss, a switch) at an offset that
+/// its queue had already handed out (acked or delivered) before that point.
+fn reused_after(
+    history: &History,
+    send: &SendRecord,
+    acked_at: Duration,
+    points: &[Duration],
+) -> bool {
     let Some(SendOutcome::Acked { queue, offset }) = &send.outcome else {
         return false;
     };
-    let Some(losses) = history.power_losses.get(&queue.broker_name) else {
-        return false;
-    };
-    losses.iter().filter(|&&t| t < acked_at).any(|&loss| {
+    points.iter().filter(|&&t| t < acked_at).any(|&loss| {
         history.events.iter().any(|event| match event {
             Event::Acked {
                 queue: q,

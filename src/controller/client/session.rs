@@ -70,6 +70,8 @@ struct Inner<E: Env> {
     tracker: Mutex<Option<RoleTracker>>,
     id: Mutex<Option<BrokerId>>,
     stats: Mutex<BrokerStats>,
+    /// When the last heartbeat the controller answered was sent.
+    heartbeat_acked: Mutex<Option<crate::env::Instant>>,
     on_event: EventSink,
     tasks: Mutex<Vec<E::Task>>,
 }
@@ -106,6 +108,7 @@ impl<E: Env> ControllerClient<E> {
                 tracker: Mutex::new(None),
                 id: Mutex::new(None),
                 stats: Mutex::new(BrokerStats::default()),
+                heartbeat_acked: Mutex::new(None),
                 on_event: Arc::new(on_event),
                 tasks: Mutex::new(Vec::new()),
             }
@@ -127,6 +130,15 @@ impl<E: Env> ControllerClient<E> {
     pub fn role(&self) -> Option<(Role, i32)> {
         let tracker = self.inner.tracker.lock();
         tracker.as_ref().map(|t| (t.role(), t.master_epoch()))
+    }
+
+    /// The sync-state set and its epoch as last learned (empty before registration).
+    pub fn sync_state_set(&self) -> (BTreeSet<BrokerId>, i32) {
+        let tracker = self.inner.tracker.lock();
+        tracker.as_ref().map_or((BTreeSet::new(), 0), |t| {
+            let (set, epoch) = t.sync_state_set();
+            (set.clone(), epoch)
+        })
     }
 
     /// What the next heartbeats report (the broker updates it as its log grows).
@@ -192,7 +204,17 @@ impl<E: Env> ControllerClient<E> {
         let config = &self.inner.config;
         let timeout_ms = config.heartbeat_timeout.as_millis() as i64;
         let request = wire::heartbeat(&config.identity, id, stats, timeout_ms);
-        wire::success(&self.call(request).await?)
+        let sent = self.inner.env.now();
+        wire::success(&self.call(request).await?)?;
+        let mut acked = self.inner.heartbeat_acked.lock();
+        *acked = Some(acked.map_or(sent, |a| a.max(sent)));
+        Ok(())
+    }
+
+    /// When the last heartbeat the controller acknowledged was sent: the controller counts
+    /// its timeout from no earlier than that (a master's lease).
+    pub fn last_heartbeat_acked(&self) -> Option<crate::env::Instant> {
+        *self.inner.heartbeat_acked.lock()
     }
 
     /// Asks for an election with this broker as the requester (`designate`: this broker or
