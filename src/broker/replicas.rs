@@ -154,15 +154,22 @@ impl<E: Env> Replicas<E> {
                 tracing::warn!(target: "rocketsim::broker", epoch = view.master_epoch,
                     ?timeout, "no heartbeat answered by the controller: stepping down");
                 *self.lease_lost_in.lock() = Some(view.master_epoch);
-                self.state.replication.step_down();
+                // The role first: no send starts on this term's master side after this.
                 self.state.set_role(ReplicaView {
                     role: ReplicaRole::Pending,
                     ..view
                 });
+                self.state.replication.step_down();
                 self.registrar.unregister_all().await;
                 self.registrar.set_broker_id(UNREGISTERED);
             }
-            ReplicaRole::Pending if fresh => {
+            ReplicaRole::Pending if fresh && self.lease_lost_in.lock().is_some() => {
+                // Ask afresh: the controller may have elected another master meanwhile (its
+                // pushes and polls can lag the heartbeats by seconds).
+                if let Err(error) = self.client.sync_replica_info().await {
+                    tracing::info!(target: "rocketsim::broker", %error, "replica info not refreshed");
+                    return;
+                }
                 let lost_in = *self.lease_lost_in.lock();
                 let still_master = self.client.role().filter(|(role, epoch)| {
                     *role == crate::controller::client::Role::Master && Some(*epoch) == lost_in
@@ -203,13 +210,13 @@ impl<E: Env> Replicas<E> {
                 sync_state_set_epoch,
             } => self.adopt_sync_state_set(sync_state_set, sync_state_set_epoch),
             RoleEvent::MasterLost { master_epoch } => {
-                self.stop_following();
-                self.state.replication.step_down();
                 self.state.set_role(ReplicaView {
                     role: ReplicaRole::Pending,
                     master_epoch,
                     master_addr: None,
                 });
+                self.stop_following();
+                self.state.replication.step_down();
             }
         }
         self.report_stats();
@@ -246,9 +253,14 @@ impl<E: Env> Replicas<E> {
         *self.lease_lost_in.lock() = None;
         self.stop_following();
         let state = &self.state;
-        state.replication.step_down();
         let Ok(master) = master_addr.parse::<SocketAddr>() else {
             tracing::warn!(target: "rocketsim::broker", master_addr, "master address unusable");
+            state.set_role(ReplicaView {
+                role: ReplicaRole::Pending,
+                master_epoch: epoch,
+                master_addr: None,
+            });
+            state.replication.step_down();
             return;
         };
         state.set_role(ReplicaView {
@@ -256,6 +268,7 @@ impl<E: Env> Replicas<E> {
             master_epoch: epoch,
             master_addr: Some(master),
         });
+        state.replication.step_down();
         tracing::info!(target: "rocketsim::broker", master_id, %master, epoch, "now a slave");
         self.registrar.set_broker_id(state.config.broker_id);
         let registrar = self.registrar.clone();
@@ -288,10 +301,24 @@ impl<E: Env> Replicas<E> {
         let Some(proposal) = self.state.replication.sync_state_proposal(now) else {
             return;
         };
+        // While the change is in flight, acknowledgements count the old and the new members
+        // (Java's "synchronizing" set): a write acknowledged by the old set alone after a
+        // joiner was judged caught up could otherwise be missing on the joiner the controller
+        // may elect next. A shrink takes effect only once accepted.
+        let (current, epoch) = self.state.replication.sync_state_set();
+        let counted: BTreeSet<BrokerId> = current.union(&proposal).copied().collect();
+        if counted != current {
+            self.state.replication.set_sync_state_set(counted, epoch);
+        }
         match self.client.alter_sync_state_set(&proposal).await {
             Ok(body) => self.adopt_sync_state_set(body.sync_state_set, body.sync_state_set_epoch),
-            Err(error) => tracing::warn!(target: "rocketsim::broker", ?proposal, %error,
-                "sync-state set change refused or not delivered"),
+            Err(error) => {
+                tracing::warn!(target: "rocketsim::broker", ?proposal, %error,
+                    "sync-state set change refused or not delivered");
+                if self.state.role().role == ReplicaRole::Master {
+                    self.state.replication.set_sync_state_set(current, epoch);
+                }
+            }
         }
     }
 

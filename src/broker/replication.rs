@@ -92,8 +92,7 @@ impl<E: Env> Replication<E> {
     /// A send's wait for its replicas (§5.3, §5.8), after the local write ended at `end`:
     /// all-ack waits for every member of the sync-state set; a SYNC_MASTER otherwise for one
     /// slave; an ASYNC_MASTER not at all.
-    pub async fn wait_for_replicas(&self, end: u64) -> PutStatus {
-        let master = self.master();
+    pub async fn wait_for_replicas(&self, master: &Master<E>, end: u64) -> PutStatus {
         if self.config.controller.enabled && self.config.controller.all_ack_in_sync_state_set {
             return master.wait_for_sync_state_set(end).await;
         }
@@ -182,6 +181,11 @@ impl<E: Env> Replication<E> {
     /// The last epoch of this broker's history (0 outside controller mode).
     pub fn last_epoch(&self) -> i32 {
         self.epochs.as_ref().map_or(0, |e| e.last_epoch().max(0))
+    }
+
+    /// The sync-state set the master side counts now, and its epoch.
+    pub fn sync_state_set(&self) -> (BTreeSet<BrokerId>, i32) {
+        self.master().sync_state_set()
     }
 
     pub fn set_sync_state_set(&self, set: BTreeSet<BrokerId>, epoch: i32) {

@@ -35,11 +35,11 @@ pub(crate) async fn send<E: Env>(
     let code = request.request_code().unwrap_or(RequestCode::SEND_MESSAGE);
     let header = SendMessageHeader::read_for(code, &request.ext_fields)?;
     topic_name::validate_for_send(&header.topic)?;
-    if !state.takes_writes() {
+    let Some(term) = state.write_term() else {
         // Java refuses in the store (`putMessage` on a SLAVE); refusing before the topic
         // checks keeps a slave from auto-creating topics its master does not have.
         return Err(BrokerError::PutToSlave);
-    }
+    };
     if !state.broker_writable() {
         let broker = state.config.broker_addr().to_string();
         return Err(Denied::BrokerNotWritable { broker }.into());
@@ -61,7 +61,7 @@ pub(crate) async fn send<E: Env>(
     if messages[0].properties.wait_store_msg_ok() {
         // §5.3: the replicas' verdict replaces the flush's unless they acknowledged.
         let end = result.appended.end_offset;
-        let replicated = state.replication.wait_for_replicas(end).await;
+        let replicated = state.replication.wait_for_replicas(&term, end).await;
         if replicated != PutStatus::Ok {
             result.status = replicated;
         }

@@ -19,6 +19,7 @@ use super::replication::Replication;
 use super::send_queue::SendQueue;
 use super::TopicConfigTable;
 use crate::env::Env;
+use crate::ha::Master;
 use crate::protocol::body::perm;
 use crate::protocol::header::ConsumerGroupHeader;
 use crate::protocol::{RemotingCommand, RequestCode};
@@ -66,6 +67,14 @@ impl<E: Env> State<E> {
 
     pub fn set_role(&self, view: ReplicaView) {
         *self.role.lock() = view;
+    }
+
+    /// The master side of this broker's current term as master, if it is master: a send
+    /// waits for its replicas on this one even if the role changes meanwhile (a master side
+    /// of a later term must not acknowledge what an earlier one stored).
+    pub fn write_term(&self) -> Option<Arc<Master<E>>> {
+        let role = self.role.lock();
+        (role.role == ReplicaRole::Master).then(|| self.replication.master())
     }
 
     /// Whether sends are taken: a master's (a slave or a pending broker refuses them).
