@@ -8,6 +8,8 @@
 
 use std::collections::BTreeMap;
 
+use super::waiters::{WaitKey, Waiters};
+
 /// Identifies one slave connection on the master.
 pub type LinkId = u64;
 
@@ -16,10 +18,7 @@ pub type LinkId = u64;
 pub struct AckTable<W> {
     links: BTreeMap<LinkId, u64>,
     push_max: u64,
-    /// Waiters by (target offset, arrival sequence).
-    waiters: BTreeMap<(u64, u64), W>,
-    next_seq: u64,
-    waiters_max: usize,
+    waiters: Waiters<W>,
 }
 
 impl<W> AckTable<W> {
@@ -27,9 +26,7 @@ impl<W> AckTable<W> {
         AckTable {
             links: BTreeMap::new(),
             push_max: 0,
-            waiters: BTreeMap::new(),
-            next_seq: 0,
-            waiters_max,
+            waiters: Waiters::new(waiters_max),
         }
     }
 
@@ -62,9 +59,7 @@ impl<W> AckTable<W> {
             *acked = (*acked).max(offset);
         }
         self.push_max = self.push_max.max(offset);
-        let later = self.waiters.split_off(&(self.push_max + 1, 0));
-        let released = std::mem::replace(&mut self.waiters, later);
-        released.into_values().collect()
+        self.waiters.release_up_to(self.push_max)
     }
 
     /// `isSlaveOK`: a slave is connected and the slaves are within `fallbehind_max` of `end`.
@@ -74,22 +69,16 @@ impl<W> AckTable<W> {
 
     /// Waits for `target`: `Ok(None)` when already acknowledged, `Ok(Some(key))` when parked
     /// (`key` cancels), `Err(waiter)` when the table is full.
-    pub fn wait(&mut self, target: u64, waiter: W) -> Result<Option<(u64, u64)>, W> {
+    pub fn wait(&mut self, target: u64, waiter: W) -> Result<Option<WaitKey>, W> {
         if self.push_max >= target {
             return Ok(None);
         }
-        if self.waiters.len() >= self.waiters_max {
-            return Err(waiter);
-        }
-        let key = (target, self.next_seq);
-        self.next_seq += 1;
-        self.waiters.insert(key, waiter);
-        Ok(Some(key))
+        self.waiters.park(target, waiter).map(Some)
     }
 
     /// Forgets a waiter whose wait timed out.
-    pub fn cancel(&mut self, key: (u64, u64)) -> Option<W> {
-        self.waiters.remove(&key)
+    pub fn cancel(&mut self, key: WaitKey) -> Option<W> {
+        self.waiters.cancel(key)
     }
 
     pub fn waiting(&self) -> usize {

@@ -135,10 +135,25 @@ impl<E: Env> Master<E> {
                 Err(_) => return PutStatus::FlushSlaveTimeout,
             }
         };
-        match self.env.timeout(self.config.slave_ack_timeout, rx).await {
+        self.await_release(rx, || drop(self.acks.lock().cancel(key)))
+            .await
+    }
+
+    /// Waits up to `slaveTimeout` for a parked send's release; on timeout `cancel` forgets
+    /// the waiter and the send answers FLUSH_SLAVE_TIMEOUT.
+    pub(super) async fn await_release(
+        &self,
+        released: oneshot::Receiver<()>,
+        cancel: impl FnOnce(),
+    ) -> PutStatus {
+        match self
+            .env
+            .timeout(self.config.slave_ack_timeout, released)
+            .await
+        {
             Ok(Ok(())) => PutStatus::Ok,
             _ => {
-                self.acks.lock().cancel(key);
+                cancel();
                 PutStatus::FlushSlaveTimeout
             }
         }

@@ -57,13 +57,8 @@ impl<E: Env> Master<E> {
                 Err(_) => return PutStatus::FlushSlaveTimeout,
             }
         };
-        match self.env.timeout(self.config.slave_ack_timeout, rx).await {
-            Ok(Ok(())) => PutStatus::Ok,
-            _ => {
-                self.sync.lock().cancel(key);
-                PutStatus::FlushSlaveTimeout
-            }
-        }
+        self.await_release(rx, || drop(self.sync.lock().cancel(key)))
+            .await
     }
 
     /// The set to propose to the controller now, if it should change (call every

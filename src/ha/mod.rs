@@ -49,6 +49,7 @@ mod role;
 mod slave;
 mod slave_link;
 mod sync_set;
+mod waiters;
 
 pub use acks::{AckTable, LinkId};
 pub use auto_frame::{

@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Duration;
 
 use super::acks::LinkId;
+use super::waiters::{WaitKey, Waiters};
 use crate::env::Instant;
 
 /// Sends remembered per slave for the caught-up rule.
@@ -41,9 +42,7 @@ pub struct SyncSet<W> {
     members: BTreeSet<i64>,
     epoch: i32,
     slaves: BTreeMap<i64, SlaveState>,
-    waiters: BTreeMap<(u64, u64), W>,
-    next_seq: u64,
-    waiters_max: usize,
+    waiters: Waiters<W>,
     max_not_catchup: Duration,
 }
 
@@ -55,9 +54,7 @@ impl<W> SyncSet<W> {
             members: BTreeSet::from([my_id]),
             epoch: 0,
             slaves: BTreeMap::new(),
-            waiters: BTreeMap::new(),
-            next_seq: 0,
-            waiters_max,
+            waiters: Waiters::new(waiters_max),
             max_not_catchup,
         }
     }
@@ -167,31 +164,22 @@ impl<W> SyncSet<W> {
 
     /// Waits until every member has `target`: `Ok(None)` at once when they have, `Ok(Some(key))`
     /// when parked (`key` cancels), `Err(waiter)` when the table is full.
-    pub fn wait(&mut self, target: u64, waiter: W) -> Result<Option<(u64, u64)>, W> {
+    pub fn wait(&mut self, target: u64, waiter: W) -> Result<Option<WaitKey>, W> {
         if self.others_acked().is_none_or(|acked| acked >= target) {
             return Ok(None);
         }
-        if self.waiters.len() >= self.waiters_max {
-            return Err(waiter);
-        }
-        let key = (target, self.next_seq);
-        self.next_seq += 1;
-        self.waiters.insert(key, waiter);
-        Ok(Some(key))
+        self.waiters.park(target, waiter).map(Some)
     }
 
-    pub fn cancel(&mut self, key: (u64, u64)) -> Option<W> {
-        self.waiters.remove(&key)
+    pub fn cancel(&mut self, key: WaitKey) -> Option<W> {
+        self.waiters.cancel(key)
     }
 
+    /// Releases the waiters the confirm offset now covers (all of them when the set is only
+    /// the master).
     fn release(&mut self) -> Vec<W> {
-        let later = match self.others_acked() {
-            None => BTreeMap::new(),
-            Some(acked) => self.waiters.split_off(&(acked.saturating_add(1), 0)),
-        };
-        std::mem::replace(&mut self.waiters, later)
-            .into_values()
-            .collect()
+        self.waiters
+            .release_up_to(self.others_acked().unwrap_or(u64::MAX))
     }
 
     /// The set the master should propose now (`None`: keep it): members not caught up within
