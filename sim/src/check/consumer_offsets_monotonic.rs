@@ -18,7 +18,18 @@
 //! hands the queue to a replica whose offsets are the last ones it copied from the old
 //! master (every 10 s): counted as `consumer_offsets_rewound` too.
 //!
-//! A regression explained by neither (a consumer committing a stale offset after a
+//! A classic group with slaves (no controller) has one more: while its master is gone,
+//! consumers commit to a slave, and the returning master does not get those commits back
+//! (rocketmq#1094: slave → master offset sync does not exist in 4.x). Consumers route the
+//! returned master at their next route poll and heartbeat it then; until every one has, a
+//! rebalance asked of it sees part of the group, and a consumer handed a queue that another
+//! still consumes starts from the master's stale offset and commits from there. Within
+//! [`RETURN_WINDOW`] of the master's start, a step back to no less than the lowest offset the
+//! returned master answered for that queue (what it came back with) is that effect: counted
+//! as `consumer_offsets_rewound` too — "no offset goes backwards by more than what was
+//! committed to the slave". Lower, or later, is a violation.
+//!
+//! A regression explained by none of these (a consumer committing a stale offset after a
 //! rebalance, a reset nobody asked for) is a safety violation.
 
 use std::collections::BTreeMap;
@@ -28,7 +39,11 @@ use rocketsim::protocol::body::MessageQueue;
 
 use super::history::{show, History};
 use super::matrix::{Claim, Configuration, FaultKind};
-use super::Findings;
+use super::{Findings, OffsetObservation};
+
+/// How long after a classic master's start its answers may still step back to what it came
+/// back with: the client's route poll (30 s), then its heartbeat period (30 s).
+pub const RETURN_WINDOW: Duration = Duration::from_secs(60);
 
 /// What the checker found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -43,17 +58,18 @@ pub struct Regressions {
 /// Judges every committed-offset read of `history`.
 pub fn check(history: &History, config: &Configuration) -> Regressions {
     let resets_allowed = matches!(config.loss(Some(FaultKind::PowerLoss)), Claim::Reported(_));
-    let mut last: BTreeMap<(&str, &MessageQueue), (i64, Duration)> = BTreeMap::new();
+    let mut reads: BTreeMap<(&str, &MessageQueue), Vec<(i64, Duration)>> = BTreeMap::new();
     let mut out = Regressions::default();
     for read in &history.offsets {
         let key = (read.group.as_str(), &read.queue);
-        if let Some(&(before, before_at)) = last.get(&key) {
+        let earlier = reads.entry(key).or_default();
+        if let Some(&(before, before_at)) = earlier.last() {
             if read.offset < before {
                 let broker = &read.queue.broker_name;
                 let restarted = history.broker_stopped_between(broker, before_at, read.at);
                 // A switch: the new master has the offsets its slave copy last synced.
                 let switched = history.master_changed_between(broker, before_at, read.at);
-                if restarted || switched {
+                if restarted || switched || back_to_return(history, broker, earlier, read) {
                     out.rewound += 1;
                 } else if resets_allowed
                     && history.power_lost_between(broker, Duration::ZERO, read.at)
@@ -71,9 +87,37 @@ pub fn check(history: &History, config: &Configuration) -> Regressions {
                 }
             }
         }
-        last.insert(key, (read.offset, read.at));
+        earlier.push((read.offset, read.at));
     }
     out
+}
+
+/// Whether `read` steps back no lower than what the classic master of `broker` answered
+/// since its latest start, within [`RETURN_WINDOW`] of it (`earlier`: the queue's reads).
+fn back_to_return(
+    history: &History,
+    broker: &str,
+    earlier: &[(i64, Duration)],
+    read: &OffsetObservation,
+) -> bool {
+    if !history.classic_with_slaves.contains(broker) {
+        return false;
+    }
+    let Some(started) = history
+        .broker_starts
+        .get(broker)
+        .and_then(|starts| starts.iter().filter(|&&t| t <= read.at).max())
+    else {
+        return false;
+    };
+    if read.at - *started > RETURN_WINDOW {
+        return false;
+    }
+    let came_back_with = (earlier.iter())
+        .filter(|(_, at)| at >= started)
+        .map(|(offset, _)| *offset)
+        .min();
+    came_back_with.is_some_and(|floor| read.offset >= floor)
 }
 
 #[cfg(test)]
@@ -116,6 +160,53 @@ mod tests {
             found.findings.kept[0],
             "[2.000s] consumer offset went back: group G on broker-a:0 from 5 (at 1000 ms) to 4 (at 2000 ms) with no broker restart"
         );
+    }
+
+    /// A classic master (with a slave) stopped at 10 s, started at 30 s, answers 98 (what it
+    /// persisted before dying), then 376 (a consumer that read the slave commits to it).
+    fn returned_master() -> History {
+        let mut h = History::default();
+        h.classic_with_slaves.insert("broker-a".into());
+        h.broker_stops.insert("broker-a".into(), vec![ms(10_000)]);
+        h.broker_starts.insert("broker-a".into(), vec![ms(30_000)]);
+        read(&mut h, 98, 9_000);
+        read(&mut h, 98, 35_000);
+        read(&mut h, 376, 55_000);
+        h
+    }
+
+    #[test]
+    fn a_returned_classic_master_stepping_back_to_what_it_came_back_with_is_counted() {
+        let mut h = returned_master();
+        read(&mut h, 190, 56_000);
+        read(&mut h, 98, 57_000);
+        let found = check(&h, &sync());
+        assert_eq!((found.rewound, found.findings.total), (2, 0));
+    }
+
+    #[test]
+    fn a_returned_classic_master_stepping_back_below_what_it_came_back_with_is_a_violation() {
+        let mut h = returned_master();
+        read(&mut h, 97, 56_000);
+        let found = check(&h, &sync());
+        assert_eq!((found.rewound, found.findings.total), (0, 1));
+    }
+
+    #[test]
+    fn a_returned_classic_master_stepping_back_after_the_window_is_a_violation() {
+        let mut h = returned_master();
+        read(&mut h, 190, 30_000 + RETURN_WINDOW.as_millis() as u64 + 1);
+        let found = check(&h, &sync());
+        assert_eq!((found.rewound, found.findings.total), (0, 1));
+    }
+
+    #[test]
+    fn a_group_without_slaves_gets_no_return_excuse() {
+        let mut h = returned_master();
+        h.classic_with_slaves.clear();
+        read(&mut h, 190, 56_000);
+        let found = check(&h, &sync());
+        assert_eq!((found.rewound, found.findings.total), (0, 1));
     }
 
     #[test]
