@@ -55,10 +55,13 @@ fn all_ack_waits_for_every_member_and_shrinking_the_set_releases_it() {
         // Broker 3 never caught up: after 15 s the master proposes dropping it.
         master.set_sync_state_set(set(&[1, 2, 3]), 4, 1);
         let now = world.env(a.node).now();
-        assert_eq!(master.sync_state_proposal(now), None);
+        assert_eq!(master.begin_sync_state_change(now), None);
         world.sleep(Duration::from_secs(16)).await;
         let now = world.env(a.node).now();
-        assert_eq!(master.sync_state_proposal(now), Some(set(&[1, 2])));
+        assert_eq!(
+            master.begin_sync_state_change(now),
+            Some((set(&[1, 2]), set(&[1, 2, 3])))
+        );
     });
 }
 
@@ -74,7 +77,15 @@ fn a_caught_up_slave_is_proposed_into_the_set() {
         caught_up(&world, &a, &b, Duration::from_secs(30)).await;
         world.sleep(Duration::from_millis(200)).await;
         let now = world.env(a.node).now();
-        assert_eq!(master.sync_state_proposal(now), Some(set(&[1, 2])));
+        assert_eq!(
+            master.begin_sync_state_change(now),
+            Some((set(&[1, 2]), set(&[1])))
+        );
+        assert_eq!(
+            master.sync_state_set().0,
+            set(&[1, 2]),
+            "counted while the change is in flight"
+        );
     });
 }
 

@@ -15,8 +15,9 @@
 //! * **MasterLost** — the group has no master (this one may be fenced): stop taking writes.
 //! * **SyncStateSetChanged** — the master adopts the set the controller accepted.
 //!
-//! A master also reviews its sync-state set every `checkSyncStateSetPeriod`: a slave not caught
-//! up for `haMaxTimeSlaveNotCatchup` leaves, one that caught up joins. A change is proposed to
+//! A master also reviews its sync-state set every `checkSyncStateSetPeriod`, and at once when
+//! an ack showed a slave caught up: a slave not caught up for `haMaxTimeSlaveNotCatchup`
+//! leaves, one that caught up joins. A change is proposed to
 //! the controller and adopted only once the controller accepted it at the current epochs, so a
 //! fenced master can never shrink its set to itself and go on acknowledging alone (#6662).
 //!
@@ -125,7 +126,9 @@ impl<E: Env> Replicas<E> {
         let review = env.spawn("broker-sync-state-review", async move {
             loop {
                 let period = r.state.config.controller.check_sync_state_set_period;
-                r.state.env.sleep(period).await;
+                let master = r.state.replication.master();
+                let wanted = async move { master.review_wanted().await };
+                let _ = r.state.env.timeout(period, wanted).await;
                 r.review_sync_state_set().await;
             }
         });
@@ -292,31 +295,33 @@ impl<E: Env> Replicas<E> {
         }
     }
 
-    /// The master's periodic review: propose a changed set, adopt it once accepted.
+    /// The master's review (periodic, and at once when a slave caught up): propose a changed
+    /// set, adopt it once accepted. While the change is in flight the term's master side
+    /// counts the old and the new members (see `Master::begin_sync_state_change`); a shrink
+    /// takes effect only once accepted.
     async fn review_sync_state_set(&self) {
         if self.state.role().role != ReplicaRole::Master {
             return;
         }
-        let now = self.state.env.now();
-        let Some(proposal) = self.state.replication.sync_state_proposal(now) else {
+        let master = self.state.replication.master();
+        let Some((proposal, current)) = master.begin_sync_state_change(self.state.env.now()) else {
             return;
         };
-        // While the change is in flight, acknowledgements count the old and the new members
-        // (Java's "synchronizing" set): a write acknowledged by the old set alone after a
-        // joiner was judged caught up could otherwise be missing on the joiner the controller
-        // may elect next. A shrink takes effect only once accepted.
-        let (current, epoch) = self.state.replication.sync_state_set();
-        let counted: BTreeSet<BrokerId> = current.union(&proposal).copied().collect();
-        if counted != current {
-            self.state.replication.set_sync_state_set(counted, epoch);
-        }
-        match self.client.alter_sync_state_set(&proposal).await {
-            Ok(body) => self.adopt_sync_state_set(body.sync_state_set, body.sync_state_set_epoch),
+        let answer = self.client.alter_sync_state_set(&proposal).await;
+        let still_this_term = self.state.role().role == ReplicaRole::Master
+            && Arc::ptr_eq(&master, &self.state.replication.master());
+        let my_id = self.state.config.broker_id;
+        match answer {
+            Ok(body) if still_this_term => {
+                master.set_sync_state_set(body.sync_state_set, body.sync_state_set_epoch, my_id)
+            }
+            Ok(_) => {}
             Err(error) => {
                 tracing::warn!(target: "rocketsim::broker", ?proposal, %error,
                     "sync-state set change refused or not delivered");
-                if self.state.role().role == ReplicaRole::Master {
-                    self.state.replication.set_sync_state_set(current, epoch);
+                if still_this_term {
+                    let epoch = master.sync_state_set().1;
+                    master.set_sync_state_set(current, epoch, my_id);
                 }
             }
         }

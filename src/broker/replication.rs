@@ -15,7 +15,7 @@ use parking_lot::Mutex;
 
 use super::config::{BrokerConfig, BrokerRole};
 use crate::controller::BrokerId;
-use crate::env::{Env, Instant, Task};
+use crate::env::{Env, Task};
 use crate::ha::{
     prepare_master, Epochs, HaConfig, HaProtocol, Master, MasterResolver, RoleError, Slave,
 };
@@ -125,7 +125,9 @@ impl<E: Env> Replication<E> {
         let listener =
             (self.env.bind(addr).await).map_err(|source| EpochError::Listen { addr, source })?;
         let task = master.serve(listener);
-        *self.master.lock() = master;
+        let old = std::mem::replace(&mut *self.master.lock(), master);
+        // The sync-state reviewer waits on the side it last saw: move it to this term's.
+        old.want_review();
         *self.serving.lock() = Some(task);
         Ok(())
     }
@@ -183,19 +185,9 @@ impl<E: Env> Replication<E> {
         self.epochs.as_ref().map_or(0, |e| e.last_epoch().max(0))
     }
 
-    /// The sync-state set the master side counts now, and its epoch.
-    pub fn sync_state_set(&self) -> (BTreeSet<BrokerId>, i32) {
-        self.master().sync_state_set()
-    }
-
     pub fn set_sync_state_set(&self, set: BTreeSet<BrokerId>, epoch: i32) {
         self.master()
             .set_sync_state_set(set, epoch, self.config.broker_id);
-    }
-
-    /// A changed sync-state set the master should propose, if any.
-    pub fn sync_state_proposal(&self, now: Instant) -> Option<BTreeSet<BrokerId>> {
-        self.master().sync_state_proposal(now)
     }
 
     /// The offset every member of the sync-state set has.

@@ -66,7 +66,11 @@ impl<E: Env> Master<E> {
             }
         };
         self.acks.lock().on_link_closed(id);
-        self.sync.lock().on_link_closed(broker, id);
+        let released = self.sync.lock().on_link_closed(broker, id);
+        for waiter in released {
+            let _ = waiter.send(());
+        }
+        self.refresh_dispatch_limit();
         let _ = write.shutdown().await;
         let acked = core.lock().acked();
         match outcome {
@@ -179,9 +183,16 @@ impl<E: Env> Master<E> {
     ) -> Result<(), LinkError> {
         let ack = core.lock().on_report(offset, self.ends(), self.env.now())?;
         let released = self.acks.lock().on_ack(id, ack);
-        let all_acked = self.sync.lock().on_ack(broker, ack);
-        for waiter in released.into_iter().chain(all_acked) {
+        let all_acked = {
+            let mut sync = self.sync.lock();
+            sync.on_ack(broker, ack, self.store.max_physical_offset())
+        };
+        for waiter in released.into_iter().chain(all_acked.released) {
             let _ = waiter.send(());
+        }
+        if all_acked.joined {
+            tracing::info!(target: "rocketsim::ha", broker, ack, "slave caught up: joining the sync-state set");
+            self.review_wanted.notify_one();
         }
         self.refresh_dispatch_limit();
         // The first ack may start a transfer.

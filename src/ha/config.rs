@@ -55,7 +55,8 @@ pub struct HaConfig {
     /// IN_SYNC_REPLICAS_NOT_ENOUGH.
     pub min_in_sync_replicas: usize,
     /// `checkSyncStateSetPeriod` (5 s): how often the master proposes a new sync-state set
-    /// (the caller's timer; see `Master::sync_state_proposal`).
+    /// (the caller's timer; see `Master::begin_sync_state_change`); a slave that catches up
+    /// asks for a review at once (`Master::review_wanted`).
     pub check_sync_state_set_period: Duration,
     /// `haMaxTimeSlaveNotCatchup` (15 s): a member not caught up for longer leaves the set.
     pub max_time_slave_not_catchup: Duration,

@@ -52,6 +52,8 @@ pub struct Master<E: Env> {
     pub(super) sync: Mutex<SyncSet<oneshot::Sender<()>>>,
     pub(super) auto: Option<AutoSwitch<E>>,
     pub(super) appended: Notify,
+    /// A slave became a joiner: the sync-state set should be reviewed now.
+    pub(super) review_wanted: Notify,
     next_link: AtomicU64,
 }
 
@@ -94,6 +96,7 @@ impl<E: Env> Master<E> {
             sync: Mutex::new(sync),
             auto,
             appended: Notify::new(),
+            review_wanted: Notify::new(),
             next_link: AtomicU64::new(1),
         })
     }

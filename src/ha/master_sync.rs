@@ -61,12 +61,40 @@ impl<E: Env> Master<E> {
             .await
     }
 
-    /// The set to propose to the controller now, if it should change (call every
-    /// `check_sync_state_set_period`; apply with `set_sync_state_set` only once accepted).
-    pub fn sync_state_proposal(&self, now: Instant) -> Option<BTreeSet<i64>> {
-        self.sync
-            .lock()
-            .proposal(now, self.store.max_physical_offset())
+    /// Starts a change of the sync-state set, if it should change (call every
+    /// `check_sync_state_set_period` and when [`Master::review_wanted`] fires): returns the
+    /// set to propose to the controller and the set it replaces. Until the controller
+    /// answers, acknowledgements count both (Java's synchronizing set): a write acknowledged
+    /// by the old set alone could be missing on a joiner the controller may elect next. Apply
+    /// the answer with `set_sync_state_set` (the accepted set, or the old one when refused).
+    pub fn begin_sync_state_change(&self, now: Instant) -> Option<(BTreeSet<i64>, BTreeSet<i64>)> {
+        let (proposal, current, released) = {
+            let mut sync = self.sync.lock();
+            let proposal = sync.proposal(now)?;
+            let current = sync.members().clone();
+            let counted: BTreeSet<i64> = current.union(&proposal).copied().collect();
+            let (epoch, my_id) = (sync.epoch(), self.config.broker_id);
+            // (Joiners become members here: counted either way.)
+            let released = sync.set_members(counted, epoch, my_id, now);
+            (proposal, current, released)
+        };
+        for waiter in released {
+            let _ = waiter.send(());
+        }
+        self.refresh_dispatch_limit();
+        Some((proposal, current))
+    }
+
+    /// Resolves when a slave became a joiner since the last call, or [`Master::want_review`]
+    /// was called (a review is due).
+    pub async fn review_wanted(&self) {
+        self.review_wanted.notified().await
+    }
+
+    /// Wakes whoever waits in [`Master::review_wanted`] (a new term replaced this side: the
+    /// reviewer should move to the new one).
+    pub fn want_review(&self) {
+        self.review_wanted.notify_one();
     }
 
     /// What broker `id` acknowledged last.
@@ -80,8 +108,7 @@ impl<E: Env> Master<E> {
         }
         let limit = {
             let sync = self.sync.lock();
-            (sync.members().len() > 1)
-                .then(|| sync.confirm_offset(self.store.max_physical_offset()))
+            (sync.counts_others()).then(|| sync.confirm_offset(self.store.max_physical_offset()))
         };
         self.store.set_dispatch_limit(limit);
     }

@@ -10,10 +10,19 @@
 //! offset at each recent send (data or heartbeat, at most `SENDS_MAX`); an ack at or past the
 //! max of a send makes the slave caught up as of that send's time.
 //!
+//! Joining (Java's `maybeExpandInSyncStateSet`): judged at every ack, not at the periodic
+//! review — under steady load a slave is a few records behind at almost any given instant,
+//! so a review-time test would keep it out for good. An ack at or past the confirm offset
+//! (the master's max when the set is only the master) makes the slave a *joiner*: counted
+//! in every acknowledgement from that instant, so nothing acknowledged afterwards is missing
+//! on it, and proposed at the next review. A joiner whose link closes before it is
+//! proposed stops being counted.
+//!
 //! Invariants: the master's own id is never proposed for removal; the confirm offset is the
-//! master's max when the set holds only the master, else the least ack of the other members
-//! (0 for a member never heard from); a waiter is released exactly once, when the confirm
-//! offset reaches its target — by an ack or by the set shrinking — or dropped on timeout.
+//! master's max when only the master is counted, else the least ack of the other counted
+//! brokers — members and joiners — (0 for a member never heard from); a waiter is released
+//! exactly once, when the confirm offset reaches its target — by an ack or by the set
+//! shrinking — or dropped on timeout.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Duration;
@@ -35,11 +44,31 @@ struct SlaveState {
     sends: VecDeque<(u64, Instant)>,
 }
 
+/// What an ack did.
+#[derive(Debug)]
+pub struct Acked<W> {
+    /// The all-ack waiters it released, oldest target first.
+    pub released: Vec<W>,
+    /// Whether it made the slave a joiner (the set should be reviewed now).
+    pub joined: bool,
+}
+
+impl<W> Default for Acked<W> {
+    fn default() -> Self {
+        Acked {
+            released: Vec::new(),
+            joined: false,
+        }
+    }
+}
+
 /// The sync-state set and its waiters.
 #[derive(Debug)]
 pub struct SyncSet<W> {
     my_id: i64,
     members: BTreeSet<i64>,
+    /// Caught up at an ack, counted, not yet proposed (never members).
+    joiners: BTreeSet<i64>,
     epoch: i32,
     slaves: BTreeMap<i64, SlaveState>,
     waiters: Waiters<W>,
@@ -52,6 +81,7 @@ impl<W> SyncSet<W> {
         SyncSet {
             my_id,
             members: BTreeSet::from([my_id]),
+            joiners: BTreeSet::new(),
             epoch: 0,
             slaves: BTreeMap::new(),
             waiters: Waiters::new(waiters_max),
@@ -83,8 +113,14 @@ impl<W> SyncSet<W> {
             let slave = self.slaves.entry(*id).or_default();
             slave.caught_up_at.get_or_insert(now);
         }
+        self.joiners.retain(|id| !members.contains(id));
         self.members = members;
         self.release()
+    }
+
+    /// The slaves judged caught up since the last proposal, counted but not members yet.
+    pub fn joiners(&self) -> &BTreeSet<i64> {
+        &self.joiners
     }
 
     /// A handshake from `id` on `link`; returns the link it supersedes, if any.
@@ -100,13 +136,18 @@ impl<W> SyncSet<W> {
         self.slaves.get(&id).and_then(|s| s.link) == Some(link)
     }
 
-    pub fn on_link_closed(&mut self, id: i64, link: LinkId) {
-        if let Some(slave) = self.slaves.get_mut(&id) {
-            if slave.link == Some(link) {
-                slave.link = None;
-                slave.sends.clear();
-            }
+    /// `id`'s `link` closed; returns the waiters only a joiner it was held back.
+    pub fn on_link_closed(&mut self, id: i64, link: LinkId) -> Vec<W> {
+        let Some(slave) = self.slaves.get_mut(&id) else {
+            return Vec::new();
+        };
+        if slave.link != Some(link) {
+            return Vec::new();
         }
+        slave.link = None;
+        slave.sends.clear();
+        self.joiners.remove(&id);
+        self.release()
     }
 
     /// A frame went to `id` while the master's log ended at `master_max`.
@@ -127,10 +168,11 @@ impl<W> SyncSet<W> {
         slave.sends.push_back((master_max, now));
     }
 
-    /// `id` acknowledged `offset`; returns the waiters this releases.
-    pub fn on_ack(&mut self, id: i64, offset: u64) -> Vec<W> {
+    /// `id` acknowledged `offset` while the master's log ends at `master_max` (read under the
+    /// same lock as this call, so every write acknowledged before it ends at or below it).
+    pub fn on_ack(&mut self, id: i64, offset: u64, master_max: u64) -> Acked<W> {
         let Some(slave) = self.slaves.get_mut(&id) else {
-            return Vec::new();
+            return Acked::default();
         };
         slave.acked = slave.acked.max(offset);
         while let Some((max, at)) = slave.sends.front().copied() {
@@ -140,7 +182,25 @@ impl<W> SyncSet<W> {
             slave.caught_up_at = Some(slave.caught_up_at.map_or(at, |t| t.max(at)));
             slave.sends.pop_front();
         }
-        self.release()
+        let may_join = slave.link.is_some() && !slave.async_learner;
+        let (acked, counted) = (slave.acked, self.counted(id));
+        let joined = may_join && !counted && acked >= self.confirm_offset(master_max);
+        if joined {
+            self.joiners.insert(id);
+        }
+        Acked {
+            released: self.release(),
+            joined,
+        }
+    }
+
+    /// Whether acknowledgements count any broker besides the master.
+    pub fn counts_others(&self) -> bool {
+        self.others_acked().is_some()
+    }
+
+    fn counted(&self, id: i64) -> bool {
+        self.members.contains(&id) || self.joiners.contains(&id)
     }
 
     /// What `id` acknowledged.
@@ -148,9 +208,10 @@ impl<W> SyncSet<W> {
         self.slaves.get(&id).map(|s| s.acked)
     }
 
-    /// The least ack of the members other than the master; `None` when there are none.
+    /// The least ack of the counted brokers other than the master; `None` when there are none.
     fn others_acked(&self) -> Option<u64> {
-        let others = self.members.iter().filter(|id| **id != self.my_id);
+        let counted = self.members.iter().chain(&self.joiners);
+        let others = counted.filter(|id| **id != self.my_id);
         others
             .map(|id| self.slaves.get(id).map_or(0, |s| s.acked))
             .min()
@@ -183,9 +244,8 @@ impl<W> SyncSet<W> {
     }
 
     /// The set the master should propose now (`None`: keep it): members not caught up within
-    /// `haMaxTimeSlaveNotCatchup` leave; connected non-learners whose ack reached the confirm
-    /// offset join.
-    pub fn proposal(&self, now: Instant, master_max: u64) -> Option<BTreeSet<i64>> {
+    /// `haMaxTimeSlaveNotCatchup` leave; joiners join.
+    pub fn proposal(&self, now: Instant) -> Option<BTreeSet<i64>> {
         let stale = |id: &i64| {
             self.slaves.get(id).is_none_or(|s| {
                 s.caught_up_at
@@ -198,18 +258,7 @@ impl<W> SyncSet<W> {
             .copied()
             .filter(|id| *id == self.my_id || !stale(id))
             .collect();
-        // Joining takes the confirm offset of the set without the members leaving.
-        let others = next.iter().filter(|id| **id != self.my_id);
-        let confirm = others
-            .map(|id| self.slaves.get(id).map_or(0, |s| s.acked))
-            .min()
-            .map_or(master_max, |acked| acked.min(master_max));
-        for (id, slave) in &self.slaves {
-            let joins = slave.link.is_some() && !slave.async_learner && slave.acked >= confirm;
-            if joins && !(self.members.contains(id) && stale(id)) {
-                next.insert(*id);
-            }
-        }
+        next.extend(self.joiners.iter().copied());
         (next != self.members).then_some(next)
     }
 }
