@@ -18,16 +18,21 @@
 //! hands the queue to a replica whose offsets are the last ones it copied from the old
 //! master (every 10 s): counted as `consumer_offsets_rewound` too.
 //!
-//! A classic group with slaves (no controller) has one more: while its master is gone,
-//! consumers commit to a slave, and the returning master does not get those commits back
-//! (rocketmq#1094: slave → master offset sync does not exist in 4.x). Consumers route the
-//! returned master at their next route poll and heartbeat it then; until every one has, a
-//! rebalance asked of it sees part of the group, and a consumer handed a queue that another
-//! still consumes starts from the master's stale offset and commits from there. Within
-//! [`RETURN_WINDOW`] of the master's start, a step back to no less than the lowest offset the
-//! returned master answered for that queue (what it came back with) is that effect: counted
-//! as `consumer_offsets_rewound` too — "no offset goes backwards by more than what was
-//! committed to the slave". Lower, or later, is a violation.
+//! And one after a master *arrives* — a restart of the queue's broker (classic), or a
+//! replica becoming master (controller mode). It answers with the offsets it came back with:
+//! persisted before it died, or copied from the old master up to 10 s before the switch —
+//! and in a classic group with slaves, never the commits consumers made to the slave while
+//! it was gone (rocketmq#1094: 4.x has no slave → master offset sync). Its consumer table
+//! is rebuilt from heartbeats, after the consumers' route poll (30 s) and heartbeat (30 s);
+//! until then a rebalance asked of it sees part of the group and hands a queue another
+//! consumer still holds to a second one, which starts from that stale offset and commits
+//! from there (RocketMQ accepts the overlap: duplicates). So within [`RETURN_WINDOW`] of the
+//! arrival, a step back to no less than the lowest offset read for the queue since
+//! [`COPY_AGE_MAX`] before the previous master went (what the arrived master's copy can be
+//! older than) is counted as `consumer_offsets_rewound` too — "no offset goes backwards by
+//! more than what was committed to the slave". Lower, or later, is a violation. (A slave
+//! whose metadata sync failed for longer holds an older copy: a false finding, not a
+//! missed one.)
 //!
 //! A regression explained by none of these (a consumer committing a stale offset after a
 //! rebalance, a reset nobody asked for) is a safety violation.
@@ -41,9 +46,14 @@ use super::history::{show, History};
 use super::matrix::{Claim, Configuration, FaultKind};
 use super::{Findings, OffsetObservation};
 
-/// How long after a classic master's start its answers may still step back to what it came
-/// back with: the client's route poll (30 s), then its heartbeat period (30 s).
+/// How long after a master arrived its answers may still step back to what it came back
+/// with: the client's route poll (30 s), then its heartbeat period (30 s).
 pub const RETURN_WINDOW: Duration = Duration::from_secs(60);
+
+/// How old, at most, the offsets an arriving master answers with are, as of the previous
+/// master's death: a restarted broker persisted them every 5 s (`flushConsumerOffsetInterval`);
+/// a slave copied them from its master every 10 s (`syncBrokerMetadataPeriod`).
+pub const COPY_AGE_MAX: Duration = Duration::from_secs(10);
 
 /// What the checker found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -69,7 +79,7 @@ pub fn check(history: &History, config: &Configuration) -> Regressions {
                 let restarted = history.broker_stopped_between(broker, before_at, read.at);
                 // A switch: the new master has the offsets its slave copy last synced.
                 let switched = history.master_changed_between(broker, before_at, read.at);
-                if restarted || switched || back_to_return(history, broker, earlier, read) {
+                if restarted || switched || back_to_arrival(history, broker, earlier, read) {
                     out.rewound += 1;
                 } else if resets_allowed
                     && history.power_lost_between(broker, Duration::ZERO, read.at)
@@ -92,32 +102,35 @@ pub fn check(history: &History, config: &Configuration) -> Regressions {
     out
 }
 
-/// Whether `read` steps back no lower than what the classic master of `broker` answered
-/// since its latest start, within [`RETURN_WINDOW`] of it (`earlier`: the queue's reads).
-fn back_to_return(
+/// Whether `read`, within [`RETURN_WINDOW`] of `broker`'s master arriving (its latest start
+/// or move), steps back no lower than the queue's reads since [`COPY_AGE_MAX`] before the
+/// stop that preceded the arrival (`earlier`: the queue's reads, oldest first).
+fn back_to_arrival(
     history: &History,
     broker: &str,
     earlier: &[(i64, Duration)],
     read: &OffsetObservation,
 ) -> bool {
-    if !history.classic_with_slaves.contains(broker) {
-        return false;
-    }
-    let Some(started) = history
-        .broker_starts
-        .get(broker)
-        .and_then(|starts| starts.iter().filter(|&&t| t <= read.at).max())
-    else {
+    let latest = |times: Option<&Vec<Duration>>| {
+        times.and_then(|t| t.iter().copied().filter(|&t| t <= read.at).max())
+    };
+    let started = latest(history.broker_starts.get(broker));
+    let moved = latest(history.master_changes.get(broker));
+    let Some(arrived) = started.max(moved) else {
         return false;
     };
-    if read.at - *started > RETURN_WINDOW {
+    if read.at - arrived > RETURN_WINDOW {
         return false;
     }
-    let came_back_with = (earlier.iter())
-        .filter(|(_, at)| at >= started)
+    let gone = (history.broker_stops.get(broker))
+        .and_then(|t| t.iter().copied().filter(|&t| t <= arrived).max())
+        .unwrap_or(arrived);
+    let horizon = gone.saturating_sub(COPY_AGE_MAX);
+    let floor = (earlier.iter())
+        .filter(|(_, at)| *at >= horizon)
         .map(|(offset, _)| *offset)
         .min();
-    came_back_with.is_some_and(|floor| read.offset >= floor)
+    floor.is_some_and(|floor| read.offset >= floor)
 }
 
 #[cfg(test)]
@@ -166,7 +179,6 @@ mod tests {
     /// persisted before dying), then 376 (a consumer that read the slave commits to it).
     fn returned_master() -> History {
         let mut h = History::default();
-        h.classic_with_slaves.insert("broker-a".into());
         h.broker_stops.insert("broker-a".into(), vec![ms(10_000)]);
         h.broker_starts.insert("broker-a".into(), vec![ms(30_000)]);
         read(&mut h, 98, 9_000);
@@ -176,7 +188,7 @@ mod tests {
     }
 
     #[test]
-    fn a_returned_classic_master_stepping_back_to_what_it_came_back_with_is_counted() {
+    fn a_returned_classic_master_stepping_back_within_the_copy_age_is_counted() {
         let mut h = returned_master();
         read(&mut h, 190, 56_000);
         read(&mut h, 98, 57_000);
@@ -185,7 +197,7 @@ mod tests {
     }
 
     #[test]
-    fn a_returned_classic_master_stepping_back_below_what_it_came_back_with_is_a_violation() {
+    fn a_returned_classic_master_stepping_back_past_the_copy_age_is_a_violation() {
         let mut h = returned_master();
         read(&mut h, 97, 56_000);
         let found = check(&h, &sync());
@@ -201,12 +213,40 @@ mod tests {
     }
 
     #[test]
-    fn a_group_without_slaves_gets_no_return_excuse() {
-        let mut h = returned_master();
-        h.classic_with_slaves.clear();
-        read(&mut h, 190, 56_000);
+    fn a_step_back_right_after_a_switch_with_no_read_between_is_counted() {
+        let mut h = History::default();
+        h.controlled.insert("broker-a".into());
+        h.broker_stops.insert("broker-a".into(), vec![ms(59_500)]);
+        h.master_changes.insert("broker-a".into(), vec![ms(60_100)]);
+        read(&mut h, 520, 50_000);
+        read(&mut h, 575, 59_000);
+        read(&mut h, 581, 60_400);
+        read(&mut h, 580, 61_500);
+        read(&mut h, 519, 62_500);
         let found = check(&h, &sync());
-        assert_eq!((found.rewound, found.findings.total), (0, 1));
+        assert_eq!(
+            (found.rewound, found.findings.total),
+            (1, 1),
+            "580 is within the old master's last 10 s; 519 is older than any copy could be"
+        );
+    }
+
+    #[test]
+    fn a_replica_that_became_master_stepping_back_within_the_copy_age_is_counted() {
+        let mut h = History::default();
+        h.controlled.insert("broker-a".into());
+        h.master_changes.insert("broker-a".into(), vec![ms(59_000)]);
+        read(&mut h, 560, 58_500);
+        read(&mut h, 541, 59_400);
+        read(&mut h, 579, 60_400);
+        read(&mut h, 570, 61_500);
+        read(&mut h, 540, 62_500);
+        let found = check(&h, &sync());
+        assert_eq!(
+            (found.rewound, found.findings.total),
+            (2, 1),
+            "541 across the move, 570 after it; 540 is below what the new master came with"
+        );
     }
 
     #[test]

@@ -93,9 +93,6 @@ pub struct History {
     /// Groups in controller mode: a stop of one of their replicas (logged in `broker_stops`)
     /// may switch the master.
     pub controlled: BTreeSet<String>,
-    /// Classic groups (no controller) with slaves: while the master is gone consumers commit
-    /// to a slave, and the master does not get those commits back when it returns.
-    pub classic_with_slaves: BTreeSet<String>,
     /// Controller-mode group → times its routed master was seen to move to another replica.
     pub master_changes: BTreeMap<String, Vec<Duration>>,
 }

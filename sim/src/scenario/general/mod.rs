@@ -57,13 +57,14 @@ pub async fn run(world: World, scenario: &Scenario) -> ScenarioResult {
     let config = spec.guarantees.clone();
     let stage = Stage::start(&world, spec, &mut result).await;
     let safety_end = stage.traffic_from + Duration::from_secs(scenario.scenario.safety_s);
-    for (i, name) in stage.cluster.broker_names.iter().enumerate() {
-        let oracle = &mut stage.ledger.lock().oracle;
-        match (stage.cluster.controlled[i], stage.cluster.replicas[i].len()) {
-            (true, _) => oracle.controlled(name),
-            (false, replicas) if replicas > 1 => oracle.classic_with_slaves(name),
-            _ => {}
-        }
+    for (name, _) in stage
+        .cluster
+        .broker_names
+        .iter()
+        .zip(&stage.cluster.controlled)
+        .filter(|c| *c.1)
+    {
+        stage.ledger.lock().oracle.controlled(name);
     }
     let impostors = start_impostors(&world, scenario, &stage.cluster, safety_end);
     let brokers = fault_logged_brokers(&stage.cluster);

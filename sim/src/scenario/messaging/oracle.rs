@@ -91,11 +91,6 @@ impl Oracle {
         self.history.controlled.insert(group.to_string());
     }
 
-    /// `group` is a classic group with slaves (consumers may commit to a slave).
-    pub fn classic_with_slaves(&mut self, group: &str) {
-        self.history.classic_with_slaves.insert(group.to_string());
-    }
-
     /// `group`'s routed master moved to another replica at `at` (controller mode).
     pub fn master_changed(&mut self, group: &str, at: Duration) {
         let times = self.history.master_changes.entry(group.to_string());
