@@ -123,6 +123,35 @@ async fn split_brain(world: rocketsim_sim::World) {
     }
 }
 
+/// async-master-switch seeds 363 and 491: the epoch file is durable at every change, an
+/// ASYNC_FLUSH log is not, so a power loss can leave the history claiming an epoch that starts
+/// past the recovered log. Elected again, the broker must still take the role.
+#[test]
+fn a_master_elected_again_after_losing_its_unflushed_tail_takes_the_role() {
+    sim(26, |world| async move {
+        let a = replica(&world, "a", 2, None).await;
+        prepare_master(&a.store, &a.epochs, 1).await.unwrap();
+        write(&a, None, 0, 10, "a").await;
+        a.store.flush_now().await.unwrap();
+        let durable = a.store.max_physical_offset();
+        write(&a, None, 10, 6, "a").await;
+        let third = prepare_master(&a.store, &a.epochs, 3).await.unwrap();
+        write(&a, None, 16, 6, "a").await;
+        assert!(third > durable);
+        world.power_loss(a.node);
+        world.restart(a.node);
+        let a = replica(&world, "a", 2, Some(a.node)).await;
+        let end = a.store.max_physical_offset();
+        assert!(
+            durable <= end && end < third,
+            "{durable} <= {end} < {third}"
+        );
+        // Epoch 3 holds nothing of this log any more; epoch 5 starts where the log ends.
+        assert_eq!(prepare_master(&a.store, &a.epochs, 5).await.unwrap(), end);
+        assert_eq!(entries(&a), vec![(1, 0), (5, end as i64)]);
+    });
+}
+
 #[test]
 fn a_log_sharing_no_epoch_with_the_master_is_refused_and_nothing_appended() {
     sim(23, |world| async move {

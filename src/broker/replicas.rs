@@ -231,7 +231,11 @@ impl<E: Env> Replicas<E> {
         let state = &self.state;
         if let Err(error) = state.replication.become_master(epoch, set, set_epoch).await {
             // Without its epoch entry (or its HA port) the group's history would be wrong:
-            // take no writes; the controller elects again once heartbeats show no progress.
+            // take no writes. Nothing elects again: the controller judges masters by their
+            // heartbeats alone, and this broker goes on heartbeating, so the group has no
+            // routed master until it restarts (an epoch history longer than the log did this
+            // before `prepare_master` dropped the epochs past the end). Only errors the design
+            // cannot avoid (the disk, the HA port) may end here.
             tracing::error!(target: "rocketsim::broker", epoch, %error, "cannot become master");
             state.set_role(ReplicaView {
                 role: ReplicaRole::Pending,
