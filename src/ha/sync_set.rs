@@ -136,7 +136,7 @@ impl<W> SyncSet<W> {
         self.slaves.get(&id).and_then(|s| s.link) == Some(link)
     }
 
-    /// `id`'s `link` closed; returns the waiters only a joiner it was held back.
+    /// `id`'s `link` closed; returns the waiters only it held back, if it was a joiner.
     pub fn on_link_closed(&mut self, id: i64, link: LinkId) -> Vec<W> {
         let Some(slave) = self.slaves.get_mut(&id) else {
             return Vec::new();
