@@ -111,20 +111,20 @@ fn back_to_arrival(
     earlier: &[(i64, Duration)],
     read: &OffsetObservation,
 ) -> bool {
-    let latest = |times: Option<&Vec<Duration>>| {
-        times.and_then(|t| t.iter().copied().filter(|&t| t <= read.at).max())
+    // The latest of `times` at or before `until`.
+    let latest = |times: &BTreeMap<String, Vec<Duration>>, until: Duration| {
+        let times = times.get(broker)?;
+        times.iter().copied().filter(|&t| t <= until).max()
     };
-    let started = latest(history.broker_starts.get(broker));
-    let moved = latest(history.master_changes.get(broker));
+    let started = latest(&history.broker_starts, read.at);
+    let moved = latest(&history.master_changes, read.at);
     let Some(arrived) = started.max(moved) else {
         return false;
     };
     if read.at - arrived > RETURN_WINDOW {
         return false;
     }
-    let gone = (history.broker_stops.get(broker))
-        .and_then(|t| t.iter().copied().filter(|&t| t <= arrived).max())
-        .unwrap_or(arrived);
+    let gone = latest(&history.broker_stops, arrived).unwrap_or(arrived);
     let horizon = gone.saturating_sub(COPY_AGE_MAX);
     let floor = (earlier.iter())
         .filter(|(_, at)| *at >= horizon)
